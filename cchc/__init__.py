@@ -1,0 +1,1 @@
+"""Shared settings, domain calendar and pseudonymisation for the CCHC warehouse."""

@@ -1,0 +1,21 @@
+import pyarrow as pa
+
+from cchc.pii import PiiKind, pseudonymise, pseudonymise_array
+
+KEY = b"test-key"
+
+
+def test_same_person_same_pseudonym_across_vendor_formats():
+    assert pseudonymise(PiiKind.PHONE, "0912 345 678", KEY) == pseudonymise(PiiKind.PHONE, "+84912345678", KEY)
+    assert pseudonymise(PiiKind.NAME, "Nguyễn  Văn An", KEY) == pseudonymise(PiiKind.NAME, "nguyễn văn an", KEY)
+
+
+def test_key_changes_pseudonym_and_clear_value_is_gone():
+    a = pseudonymise(PiiKind.ID_NUMBER, "001089012345", KEY)
+    b = pseudonymise(PiiKind.ID_NUMBER, "001089012345", b"other")
+    assert a != b and "001089012345" not in a
+
+
+def test_array_matches_scalar_and_keeps_nulls():
+    out = pseudonymise_array(PiiKind.EMAIL, pa.array(["A@x.vn", None, "a@x.vn"]), KEY).to_pylist()
+    assert out[0] == out[2] == pseudonymise(PiiKind.EMAIL, "a@x.vn", KEY) and out[1] is None
