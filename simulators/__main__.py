@@ -1,0 +1,75 @@
+"""`python -m simulators serve`: start the three simulated source systems until Ctrl-C.
+
+Prints the base URLs; `--scenario FILE` makes the systems reproduce a published report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+from cchc.settings import SimulatorPorts, SourceCredentials, SourceSystem
+from simulators.cluster import ClusterConfig, SimulatorCluster
+from simulators.http.faults import Fault, FaultConfig
+
+
+def _fault(text: str) -> tuple[str, float]:
+    name, _, rate = text.partition("=")
+    if name not in {f.value for f in Fault} or not rate:
+        raise argparse.ArgumentTypeError(f"--fault takes NAME=RATE with NAME one of {', '.join(f.value for f in Fault)}")
+    return name, float(rate)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m simulators", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the three source systems on 127.0.0.1")
+    serve.add_argument("--scenario", type=Path, help="scenario YAML (see simulators/scenarios/FORMAT.md)")
+    serve.add_argument("--seed", type=int, default=42)
+    serve.add_argument("--dossiers", type=int, help="background volume of dossiers (default: the world's)")
+    serve.add_argument("--fault", type=_fault, action="append", default=[], help="NAME=RATE, repeatable")
+    serve.add_argument("--slow-seconds", type=float, default=5.0)
+    return parser
+
+
+def build_world(args):
+    from simulators.world import WorldConfig, build_world
+
+    kwargs = {"seed": args.seed}
+    if args.dossiers:
+        kwargs["dossiers"] = args.dossiers
+    if args.scenario:
+        from simulators.scenario import load_scenario
+
+        scenario = load_scenario(args.scenario)
+        kwargs.update(seed=scenario.seed, scenario=scenario)
+    return build_world(WorldConfig(**kwargs))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    started = time.perf_counter()
+    print("building the simulated world …", flush=True)
+    world = build_world(args)
+    faults = FaultConfig(**dict(args.fault), slow_seconds=args.slow_seconds)
+    config = ClusterConfig(ports=SimulatorPorts.from_env(), credentials=SourceCredentials.from_env(),
+                           faults=dict.fromkeys(SourceSystem, faults))
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    with SimulatorCluster(world, config) as cluster:
+        print(f"world ready in {time.perf_counter() - started:.1f} s (as of {world.as_of:%Y-%m-%d %H:%M})")
+        for system, url in cluster.base_urls.items():
+            print(f"  {system.value:<18} {url}")
+        print("Ctrl-C to stop.", flush=True)
+        stop.wait()
+    print("stopped.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
