@@ -1,0 +1,286 @@
+"""Scenario files: make the simulated systems reproduce a published report (format: scenarios/FORMAT.md).
+
+`load_scenario` parses and validates; `Figures.resolve` fills what the file leaves out with
+plausible values consistent with what it gives, and rejects contradictions naming the keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
+
+
+class ScenarioError(ValueError):
+    """A scenario that is incomplete or contradicts itself; the message names the keys."""
+
+
+@dataclass(frozen=True)
+class Figures:
+    """II.06a figures for one handling level (district one-stop unit, or the sum over its wards)."""
+
+    carried_over: int | None = None
+    received: int | None = None
+    online: int | None = None
+    postal: int | None = None
+    resolved_total: int | None = None
+    early_or_on_time: int | None = None
+    early: int | None = None
+    on_time: int | None = None
+    late: int | None = None
+    within_deadline: int | None = None
+    overdue: int | None = None
+    postal_requested: int | None = None
+    postal_delivered: int | None = None
+    apologies: int | None = None
+    ratings_total: int | None = None
+    ratings_satisfied: int | None = None
+
+    @classmethod
+    def parse(cls, raw: dict, where: str) -> Figures:
+        known = {"carried_over", "received", "online", "postal", "resolved", "in_progress", "postal_return",
+                 "apologies", "ratings"}
+        unknown = set(raw) - known
+        if unknown:
+            raise ScenarioError(f"{where}: unknown key(s) {sorted(unknown)}")
+        resolved, progress = raw.get("resolved") or {}, raw.get("in_progress") or {}
+        postal_return, ratings = raw.get("postal_return") or {}, raw.get("ratings") or {}
+        return cls(
+            carried_over=raw.get("carried_over"), received=raw.get("received"), online=raw.get("online"),
+            postal=raw.get("postal"), resolved_total=resolved.get("total"),
+            early_or_on_time=resolved.get("early_or_on_time"), early=resolved.get("early"),
+            on_time=resolved.get("on_time"), late=resolved.get("late"),
+            within_deadline=progress.get("within_deadline"), overdue=progress.get("overdue"),
+            postal_requested=postal_return.get("requested"), postal_delivered=postal_return.get("delivered"),
+            apologies=raw.get("apologies"), ratings_total=ratings.get("total"),
+            ratings_satisfied=ratings.get("satisfied"),
+        )
+
+    def resolve(self, where: str, online_share: float) -> Figures:
+        """Every figure filled; raises ScenarioError naming the keys that contradict each other."""
+        f = self
+
+        def fail(keys: str, detail: str):
+            raise ScenarioError(f"{where}: {keys} contradict each other: {detail}")
+
+        for name, value in vars(f).items():
+            if value is not None and (not isinstance(value, int) or value < 0):
+                raise ScenarioError(f"{where}: {name} must be a non-negative integer, got {value!r}")
+        if f.early is not None and f.on_time is not None:
+            if f.early_or_on_time is not None and f.early + f.on_time != f.early_or_on_time:
+                fail("resolved.early + resolved.on_time, resolved.early_or_on_time",
+                     f"{f.early} + {f.on_time} != {f.early_or_on_time}")
+            f = replace(f, early_or_on_time=f.early + f.on_time)
+        if f.resolved_total is not None and f.early_or_on_time is not None and f.late is not None \
+                and f.early_or_on_time + f.late != f.resolved_total:
+            fail("resolved.total, resolved.early_or_on_time, resolved.late",
+                 f"{f.early_or_on_time} + {f.late} != {f.resolved_total}")
+        if f.resolved_total is None and f.early_or_on_time is not None and f.late is not None:
+            f = replace(f, resolved_total=f.early_or_on_time + f.late)
+        handled_known = f.resolved_total is not None and f.within_deadline is not None and f.overdue is not None
+        if f.received is None:
+            if not handled_known:
+                raise ScenarioError(f"{where}: received is required unless resolved and in_progress are given")
+            f = replace(f, received=f.resolved_total + f.within_deadline + f.overdue - (f.carried_over or 0))
+        if f.carried_over is None:
+            co = f.resolved_total + f.within_deadline + f.overdue - f.received if handled_known else 0
+            f = replace(f, carried_over=co)
+        handled = f.carried_over + f.received
+        if handled_known and f.resolved_total + f.within_deadline + f.overdue != handled:
+            fail("carried_over + received, resolved.total + in_progress.within_deadline + in_progress.overdue",
+                 f"{f.carried_over} + {f.received} != {f.resolved_total} + {f.within_deadline} + {f.overdue}")
+        if f.resolved_total is None:
+            if f.within_deadline is not None and f.overdue is not None:
+                f = replace(f, resolved_total=handled - f.within_deadline - f.overdue)
+            elif f.early_or_on_time is not None:
+                f = replace(f, resolved_total=f.early_or_on_time + (f.late if f.late is not None else 0))
+            else:
+                f = replace(f, resolved_total=round(handled * 0.97))
+        if f.carried_over < 0 or f.resolved_total > handled:
+            fail("carried_over, received, resolved.total, in_progress",
+                 f"resolved {f.resolved_total} exceeds carried_over + received = {handled}")
+        progress = handled - f.resolved_total
+        if f.within_deadline is None and f.overdue is None:
+            overdue = round(progress * 0.1)
+            f = replace(f, within_deadline=progress - overdue, overdue=overdue)
+        elif f.within_deadline is None:
+            f = replace(f, within_deadline=progress - f.overdue)
+        elif f.overdue is None:
+            f = replace(f, overdue=progress - f.within_deadline)
+        if min(f.within_deadline, f.overdue) < 0 or f.within_deadline + f.overdue != progress:
+            fail("in_progress.within_deadline, in_progress.overdue, resolved.total",
+                 f"in progress must be {progress}, got {f.within_deadline} + {f.overdue}")
+        if f.early_or_on_time is None and f.late is None:
+            f = replace(f, late=round(f.resolved_total * 0.02))
+        if f.early_or_on_time is None:
+            f = replace(f, early_or_on_time=f.resolved_total - f.late)
+        if f.late is None:
+            f = replace(f, late=f.resolved_total - f.early_or_on_time)
+        if f.late < 0 or f.early_or_on_time + f.late != f.resolved_total:
+            fail("resolved.total, resolved.early_or_on_time, resolved.late",
+                 f"{f.early_or_on_time} + {f.late} != {f.resolved_total}")
+        if f.early is None and f.on_time is None:
+            early = round(f.early_or_on_time * 0.7)
+            f = replace(f, early=early, on_time=f.early_or_on_time - early)
+        elif f.early is None:
+            f = replace(f, early=f.early_or_on_time - f.on_time)
+        elif f.on_time is None:
+            f = replace(f, on_time=f.early_or_on_time - f.early)
+        if min(f.early, f.on_time) < 0:
+            fail("resolved.early, resolved.on_time, resolved.early_or_on_time", "split is negative")
+        if f.postal is None:
+            f = replace(f, postal=0 if f.online is not None and f.online == f.received else round(f.received * 0.01))
+        if f.online is None:
+            f = replace(f, online=min(round(f.received * online_share), f.received - f.postal))
+        if f.online + f.postal > f.received:
+            fail("online, postal, received", f"{f.online} + {f.postal} > {f.received}")
+        if f.postal_requested is None:
+            f = replace(f, postal_requested=min(f.resolved_total, round(f.resolved_total * 0.02)))
+        if f.postal_delivered is None:
+            f = replace(f, postal_delivered=f.postal_requested)
+        if not f.postal_delivered <= f.postal_requested <= f.resolved_total:
+            fail("postal_return.requested, postal_return.delivered, resolved.total",
+                 "need delivered <= requested <= resolved")
+        if f.ratings_total is None:
+            base = f.ratings_satisfied if f.ratings_satisfied is not None else round(f.resolved_total * 0.4)
+            f = replace(f, ratings_total=min(f.resolved_total, base + round(base * 0.05)))
+        if f.ratings_satisfied is None:
+            f = replace(f, ratings_satisfied=round(f.ratings_total * 0.9))
+        if not f.ratings_satisfied <= f.ratings_total <= f.resolved_total:
+            fail("ratings.total, ratings.satisfied, resolved.total", "need satisfied <= total <= resolved")
+        if f.apologies is None:
+            f = replace(f, apologies=round(f.late * 0.8))
+        if f.apologies > f.late + f.overdue:
+            fail("apologies, resolved.late, in_progress.overdue", "more apologies than late dossiers")
+        return f
+
+
+@dataclass(frozen=True)
+class ProcedureFigures:
+    code: str
+    name: str | None
+    field: str | None
+    level: str  # district | wards
+    received: int
+    online: int
+
+
+@dataclass(frozen=True)
+class DocumentFigures:
+    outgoing_electronic: int | None = None
+    outgoing_paper: int | None = None
+    signed_both: int | None = None
+    signed_personal_only: int | None = None
+    signed_none: int | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    seed: int
+    province_code: str
+    province_name: str
+    unit_code: str
+    unit_name: str
+    wards: int | None
+    period_from: date
+    period_to: date
+    background: bool = True
+    description: str = ""
+    district: Figures | None = None
+    ward_level: Figures | None = None
+    procedures: tuple[ProcedureFigures, ...] = ()
+    documents: DocumentFigures | None = None
+    certificates_personal: int | None = None
+    certificates_organisation: int | None = None
+    source: Path | None = field(default=None, compare=False)
+
+
+def _require(raw: dict, key: str, where: str):
+    if key not in raw or raw[key] in (None, ""):
+        raise ScenarioError(f"{where}: required key {key!r} is missing")
+    return raw[key]
+
+
+def parse_scenario(raw: dict, where: str = "scenario") -> Scenario:
+    name = _require(raw, "name", where)
+    where = f"scenario {name}"
+    province, unit, period = (_require(raw, k, where) for k in ("province", "unit", "period"))
+    seed = _require(raw, "seed", where)
+    period_from, period_to = _require(period, "from", where + " period"), _require(period, "to", where + " period")
+    if isinstance(period_from, str):
+        period_from, period_to = date.fromisoformat(period_from), date.fromisoformat(str(period_to))
+    if period_to < period_from:
+        raise ScenarioError(f"{where}: period.from and period.to contradict each other ({period_from} > {period_to})")
+    one_stop = raw.get("one_stop") or {}
+    unknown = set(one_stop) - {"district", "wards"}
+    if unknown:
+        raise ScenarioError(f"{where}: unknown key(s) one_stop.{sorted(unknown)}")
+    district = Figures.parse(one_stop["district"], f"{where} one_stop.district") if "district" in one_stop else None
+    wards = Figures.parse(one_stop["wards"], f"{where} one_stop.wards") if "wards" in one_stop else None
+    docs = raw.get("documents")
+    documents = None
+    if docs:
+        signed = docs.get("signed") or {}
+        documents = DocumentFigures(docs.get("outgoing_electronic"), docs.get("outgoing_paper"),
+                                    signed.get("personal_and_organisation"), signed.get("personal_only"),
+                                    signed.get("none"))
+        parts = [documents.signed_both, documents.signed_personal_only, documents.signed_none]
+        if documents.outgoing_electronic is not None and None not in parts \
+                and sum(parts) != documents.outgoing_electronic:
+            raise ScenarioError(f"{where}: documents.signed.* and documents.outgoing_electronic contradict each "
+                                f"other: {sum(parts)} != {documents.outgoing_electronic}")
+    procs = tuple(
+        ProcedureFigures(str(_require(p, "code", where + " procedures")), p.get("name"), p.get("field"),
+                         p.get("level", "district"), int(p.get("received", 0)), int(p.get("online", 0)))
+        for p in raw.get("procedures") or []
+    )
+    for p in procs:
+        if p.online > p.received:
+            raise ScenarioError(f"{where}: procedures[{p.code}].online and .received contradict each other")
+        if p.level not in ("district", "wards"):
+            raise ScenarioError(f"{where}: procedures[{p.code}].level must be district or wards")
+    certs = raw.get("certificates") or {}
+    scenario = Scenario(
+        name=name, seed=int(seed), province_code=str(_require(province, "code", where + " province")),
+        province_name=province.get("name", ""), unit_code=str(_require(unit, "code", where + " unit")),
+        unit_name=unit.get("name", ""), wards=unit.get("wards"), period_from=period_from, period_to=period_to,
+        background=bool(raw.get("background", True)), description=str(raw.get("description", "")).strip(),
+        district=district, ward_level=wards, procedures=procs, documents=documents,
+        certificates_personal=certs.get("personal"), certificates_organisation=certs.get("organisation"),
+    )
+    # resolving validates identities now, so a bad file fails at load time with the keys named
+    for level, figures, share in (("district", district, 0.6), ("wards", wards, 0.35)):
+        if figures is not None:
+            figures.resolve(f"{where} one_stop.{level}", share)
+    _check_wards(scenario, where)
+    return scenario
+
+
+def _check_wards(scenario: Scenario, where: str) -> None:
+    from simulators.world.catalog import wards_of
+
+    try:
+        official = len(wards_of(scenario.province_code, scenario.unit_code))
+    except ValueError as exc:
+        raise ScenarioError(f"{where}: unit.code / province.code: {exc}") from exc
+    if scenario.wards is not None and scenario.wards != official:
+        raise ScenarioError(f"{where}: unit.wards is {scenario.wards} but the official list has {official} "
+                            f"wards/communes for unit {scenario.unit_code}")
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    path = Path(path)
+    if not path.exists() and (SCENARIO_DIR / path.name).exists():
+        path = SCENARIO_DIR / path.name
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{path}: a scenario is a YAML mapping")
+    return replace(parse_scenario(raw, str(path)), source=path)
