@@ -1,0 +1,120 @@
+"""The generated world: contract of the serving tables, determinism, the clock, scenarios."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import orjson
+import pytest
+import yaml
+
+from simulators.contract import ENDPOINTS
+from simulators.scenario import SCENARIO_DIR, ScenarioError, load_scenario, parse_scenario
+from simulators.world import WorldConfig, build_world
+from tests.simulators import report_count
+
+
+@pytest.fixture(scope="module")
+def world():
+    return build_world(WorldConfig(dossiers=3000, seed=11))
+
+
+def records(world, table: str) -> list[dict]:
+    return [orjson.loads(r[0]) for r in world.con.execute(f"select _json from {table} order by _rownum").fetchall()]
+
+
+def test_serving_tables_follow_the_contract(world):
+    for endpoint in ENDPOINTS:
+        rows = world.con.execute(f"select _rownum, _key, _cursor, _json from {endpoint.table} order by _rownum").fetchall()
+        assert rows, endpoint.table
+        assert [r[0] for r in rows] == list(range(1, len(rows) + 1))
+        assert len({r[1] for r in rows}) == len(rows)
+        assert [(r[2], r[1]) for r in rows] == sorted((r[2], r[1]) for r in rows)
+        for _, key, _, text in rows[:50]:
+            record = orjson.loads(text)
+            assert record[endpoint.key] == key and record[endpoint.cursor_field]
+
+
+def test_district_dossier_wire_format(world):
+    dossier = records(world, "serve_district_one_stop__dossiers")[0]
+    datetime.strptime(dossier["NgayTiepNhan"], "%Y%m%d%H%M%S")
+    assert dossier["KenhThucHien"] in (1, 2, 3) and 1 <= dossier["TrangThaiHoSo"] <= 10
+    assert dossier["MucDo"] in (2, 3, 4) and dossier["SoDienThoai"].startswith("0")
+    assert {"QuaTrinhXuLy", "DanhSachHoSoBoSung", "PhieuXinLoi", "DanhGiaHaiLong"} <= set(dossier)
+
+
+def test_ward_records_use_iso_and_string_enums(world):
+    dossiers = records(world, "serve_ward_one_stop__dossiers")
+    assert {d["channel"] for d in dossiers} <= {"direct", "online", "postal"}
+    assert all(d["updated_at"].endswith("+07:00") for d in dossiers)
+    assert all(d["applicant"]["phone"].startswith("+84") for d in dossiers)
+    events = records(world, "serve_ward_one_stop__dossier_events")
+    assert {e["dossier_id"] for e in events} <= {d["id"] for d in dossiers}
+
+
+def test_same_seed_same_data():
+    a, b = (build_world(WorldConfig(dossiers=800, seed=5)) for _ in range(2))
+    c = build_world(WorldConfig(dossiers=800, seed=6))
+    dump = "select string_agg(_json, '' order by _rownum) from serve_ward_one_stop__dossiers"
+    assert a.con.execute(dump).fetchone() == b.con.execute(dump).fetchone() != c.con.execute(dump).fetchone()
+
+
+def test_clock_hides_the_future_and_moves_statuses(world):
+    late = {d["MaHoSo"]: d for d in records(world, "serve_district_one_stop__dossiers")}
+    world.set_as_of(datetime(2024, 3, 1))
+    try:
+        early = {d["MaHoSo"]: d for d in records(world, "serve_district_one_stop__dossiers")}
+        assert set(early) < set(late)
+        assert all(d["NgayCapNhat"] < "20240301000000" for d in early.values())
+        changed = [k for k in early if early[k]["TrangThaiHoSo"] != late[k]["TrangThaiHoSo"]]
+        assert changed and all(late[k]["NgayCapNhat"] > early[k]["NgayCapNhat"] for k in changed)
+    finally:
+        world.set_as_of(world.config.as_of or datetime(2024, 6, 30, 23, 59, 59))
+
+
+def test_two_supplement_requests_are_always_late(world):
+    for d in records(world, "serve_district_one_stop__dossiers"):
+        if len(d["DanhSachHoSoBoSung"]) == 2 and d["NgayKetThucXuLy"]:
+            assert d["NgayKetThucXuLy"][:8] > d["NgayHenTra"][:8]
+
+
+@pytest.mark.parametrize(("change", "keys"), [
+    ({"one_stop": {"district": {"received": 10, "resolved": {"total": 8, "early_or_on_time": 5, "late": 1}}}},
+     "resolved.total, resolved.early_or_on_time, resolved.late"),
+    ({"one_stop": {"district": {"received": 10, "online": 8, "postal": 5}}}, "online, postal, received"),
+    ({"one_stop": {"district": {"carried_over": 0, "received": 10, "resolved": {"total": 9},
+                                "in_progress": {"within_deadline": 2, "overdue": 0}}}}, "carried_over + received"),
+    ({"unit": {"code": "003", "wards": 9}}, "unit.wards"),
+])
+def test_contradictory_scenarios_name_the_keys(change, keys):
+    raw = yaml.safe_load((SCENARIO_DIR / "tay-ho-2024q1.yaml").read_text())
+    raw.update(change)
+    with pytest.raises(ScenarioError, match=keys.replace("+", r"\+").replace(".", r"\.")):
+        parse_scenario(raw)
+
+
+@pytest.mark.parametrize("name", ["tay-ho-2024q1", "hoai-duc-2018"])
+def test_scenario_figures_counted_from_served_records(name):
+    path = SCENARIO_DIR / f"{name}.yaml"
+    raw = yaml.safe_load(path.read_text())
+    world = build_world(WorldConfig(scenario=load_scenario(path), dossiers=4000))
+    start, end = date.fromisoformat(str(raw["period"]["from"])), date.fromisoformat(str(raw["period"]["to"]))
+    unit = raw["unit"]["code"]
+    units = records(world, "serve_ward_one_stop__units")
+    wards = {u["code"] for u in units if u["district_code"] == unit}
+    assert len(wards) == raw["unit"]["wards"]
+    vendor = next(u["MaDonVi"] for u in records(world, "serve_district_one_stop__units") if u["MaDVHC"] == unit)
+    counted = {
+        "district": report_count.district_figures(records(world, "serve_district_one_stop__dossiers"), vendor,
+                                                  start, end),
+        "wards": report_count.ward_figures(records(world, "serve_ward_one_stop__dossiers"),
+                                           records(world, "serve_ward_one_stop__ratings"), wards, start, end),
+    }
+    for level, figures in raw["one_stop"].items():
+        for key, expected in report_count.flatten(figures).items():
+            assert counted[level][key] == expected, f"{name} {level} {key}"
+    organs = records(world, "serve_dms__organs")
+    certs = report_count.certificate_figures(records(world, "serve_dms__certificates"), organs, wards | {unit},
+                                             start, end)
+    for key, expected in (raw.get("certificates") or {}).items():
+        assert certs[key] == expected, f"{name} certificates {key}"
