@@ -71,6 +71,21 @@ class ServingTable:
             [first, last],
         ).fetchall()[:limit]
 
+    def body(self, cur: duckdb.DuckDBPyConnection, first: int, hi: int, limit: int) -> tuple[bytes, int | None]:
+        """Fast path: the same rows as `rows`, already comma-joined and UTF-8 encoded by DuckDB.
+
+        Returns (records, last rownum or None when empty)."""
+        if first > hi:
+            return b"", None
+        last = min(hi, first + limit - 1 + self._holes_between(first, first + limit - 1))
+        body, top = cur.execute(
+            f"select encode(string_agg(_json, ',' order by _rownum)), max(_rownum) from "
+            f"(select _rownum, _json from {self.endpoint.table} where _rownum between ? and ? "
+            f"order by _rownum limit ?)",
+            [first, last, limit],
+        ).fetchone()
+        return (body or b""), top
+
     def mutate_one(self, cur: duckdb.DuckDBPyConnection, after: int, hi: int, pick: int, as_of: datetime,
                    format_cursor) -> str | None:
         """Move one not-yet-served record of the window to the end with a new last-update time."""

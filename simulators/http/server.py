@@ -201,24 +201,30 @@ class Handler(BaseHTTPRequestHandler):
         else:
             first = table.nth_existing(window.lo, request.offset) if window.total else 1
         first = max(first, window.lo)
-        rows = table.rows(cur, first, window.hi, request.limit)
-        records = [text for _, text in rows]
-        if rows and state.dice.roll(Fault.DUPLICATE) and first > window.lo:
-            # the vendor's unstable sort repeats the tail of the previous page
-            previous = table.rows(cur, max(window.lo, first - 3), first - 1, 3)
-            records = [text for _, text in previous] + records
-        if records and state.dice.roll(Fault.EXTRA_FIELD):
-            records = [self._with_extra_field(r) for r in records]
-        if records and state.dice.roll(Fault.MALFORMED):
-            index = state.dice.randint(0, len(records) - 1)
-            records[index] = self._malformed(records[index])
+        duplicate, extra, malformed = (state.dice.roll(f) for f in (Fault.DUPLICATE, Fault.EXTRA_FIELD, Fault.MALFORMED))
+        if duplicate or extra or malformed:
+            rows = table.rows(cur, first, window.hi, request.limit)
+            last = rows[-1][0] if rows else None
+            records = [text for _, text in rows]
+            if rows and duplicate and first > window.lo:
+                # the vendor's unstable sort repeats the tail of the previous page
+                previous = table.rows(cur, max(window.lo, first - 3), first - 1, 3)
+                records = [text for _, text in previous] + records
+            if records and extra:
+                records = [self._with_extra_field(r) for r in records]
+            if records and malformed:
+                index = state.dice.randint(0, len(records) - 1)
+                records[index] = self._malformed(records[index])
+            body = ",".join(records).encode()
+        else:
+            body, last = table.body(cur, first, window.hi, request.limit)
         next_token = None
-        if isinstance(vendor, WardVendor) and rows and rows[-1][0] < window.hi:
-            next_token = vendor.token(rows[-1][0], state.generation)
-        if rows and state.dice.roll(Fault.MUTATE_BETWEEN_PAGES):
-            table.mutate_one(cur, rows[-1][0], window.hi, state.dice.randint(0, 10**6),
-                             state.world.as_of, vendor.format_cursor)
-        return vendor.envelope(records, window.total, request, next_token)
+        if isinstance(vendor, WardVendor) and last is not None and last < window.hi:
+            next_token = vendor.token(last, state.generation)
+        if last is not None and state.dice.roll(Fault.MUTATE_BETWEEN_PAGES):
+            table.mutate_one(cur, last, window.hi, state.dice.randint(0, 10**6), state.world.as_of,
+                             vendor.format_cursor)
+        return vendor.envelope(body, window.total, request, next_token)
 
     def _with_extra_field(self, text: str) -> str:
         record = orjson.loads(text)

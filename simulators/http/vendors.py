@@ -89,7 +89,8 @@ class Vendor(ABC):
     def page(self, query: dict[str, str]) -> PageRequest: ...
 
     @abstractmethod
-    def envelope(self, records: list[str], total: int, request: PageRequest, next_token: str | None) -> bytes: ...
+    def envelope(self, records: bytes, total: int, request: PageRequest, next_token: str | None) -> bytes:
+        """Wrap comma-joined JSON records (bytes) in the vendor's envelope."""
 
     @abstractmethod
     def format_cursor(self, value: datetime) -> str: ...
@@ -100,8 +101,8 @@ class Vendor(ABC):
         return False
 
 
-def _join(records: list[str]) -> str:
-    return "[" + ",".join(records) + "]"
+def _join(records: bytes) -> bytes:
+    return b"[" + records + b"]"
 
 
 class DistrictVendor(Vendor):
@@ -141,7 +142,7 @@ class DistrictVendor(Vendor):
     def envelope(self, records, total, request, next_token):
         pages = -(-total // request.limit)
         head = {"trang": request.offset // request.limit + 1, "soLuong": request.limit, "tongSo": total, "tongSoTrang": pages}
-        return (orjson.dumps(head)[:-1].decode() + ',"duLieu":' + _join(records) + "}").encode()
+        return orjson.dumps(head)[:-1] + b',"duLieu":' + _join(records) + b"}"
 
     def format_cursor(self, value):
         return value.strftime(self._format)
@@ -185,8 +186,8 @@ class WardVendor(Vendor):
         return base64.urlsafe_b64encode(orjson.dumps({"r": last_rownum, "g": generation})).decode()
 
     def envelope(self, records, total, request, next_token):
-        cursor = "null" if next_token is None else orjson.dumps(next_token).decode()
-        return ('{"data":' + _join(records) + ',"next_cursor":' + cursor + "}").encode()
+        cursor = b"null" if next_token is None else orjson.dumps(next_token)
+        return b'{"data":' + _join(records) + b',"next_cursor":' + cursor + b"}"
 
     def format_cursor(self, value):
         return value.replace(tzinfo=VN_TZ).isoformat()
@@ -218,7 +219,7 @@ class DmsVendor(Vendor):
 
     def envelope(self, records, total, request, next_token):
         head = {"total": total, "offset": request.offset, "limit": request.limit}
-        return (orjson.dumps(head)[:-1].decode() + ',"items":' + _join(records) + "}").encode()
+        return orjson.dumps(head)[:-1] + b',"items":' + _join(records) + b"}"
 
     def format_cursor(self, value):
         return value.replace(tzinfo=VN_TZ).isoformat()
