@@ -1,0 +1,28 @@
+"""Typed extractor settings (defaults suit the simulators and a provincial deployment)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Retries only on 429 (honouring Retry-After), 5xx, connection errors, timeouts, cut bodies."""
+
+    max_attempts: int = 6
+    backoff_base_s: float = 0.5  # wait base * 2**attempt with full jitter
+    backoff_cap_s: float = 30.0
+    retry_after_cap_s: float = 60.0
+
+
+@dataclass(frozen=True)
+class ExtractConfig:
+    """How an extraction run behaves."""
+
+    lookback: timedelta = timedelta(hours=2)  # re-read recent updates: late or out-of-order changes
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 30.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    prefetch_pages: int = 2  # pages fetched ahead while the current one is parsed (offset styles only)
+    page_size: int | None = None  # None: each source's maximum

@@ -1,0 +1,140 @@
+"""Turn one response body into an Arrow table of records, without per-record Python when possible.
+
+Fast path: pyarrow's C++ JSON reader with the endpoint's declared schema (unknown fields inferred,
+so schema drift is visible). If the page holds a value of the wrong type, the reader rejects the
+whole page; the slow path then parses with orjson and isolates the bad records for quarantine.
+"""
+
+from __future__ import annotations
+
+import io
+
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pj
+
+from extractors.http import CorruptResponse
+from extractors.pagination import Page
+from extractors.sources import Endpoint, PagingStyle, Source
+
+_ENVELOPE = {
+    PagingStyle.PAGE_NUMBER: [("tongSo", pa.int64())],
+    PagingStyle.OFFSET: [("total", pa.int64())],
+    PagingStyle.CURSOR: [("next_cursor", pa.string())],
+}
+
+
+def parse_page(body: bytes, source: Source, endpoint: Endpoint) -> Page:
+    try:
+        return _fast(body, source, endpoint)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return _slow(body, source, endpoint)
+
+
+def _meta(source: Source, values: dict) -> tuple[int | None, str | None]:
+    if source.paging is PagingStyle.CURSOR:
+        return None, values.get("next_cursor")
+    return values.get("tongSo" if source.paging is PagingStyle.PAGE_NUMBER else "total"), None
+
+
+def _fast(body: bytes, source: Source, endpoint: Endpoint) -> Page:
+    fields = [*_ENVELOPE[source.paging], (source.records_field, pa.list_(endpoint.record))]
+    table = pj.read_json(
+        io.BytesIO(body),
+        read_options=pj.ReadOptions(block_size=max(1 << 20, len(body) + 1), use_threads=False),
+        parse_options=pj.ParseOptions(explicit_schema=pa.schema(fields), unexpected_field_behavior="infer"),
+    )
+    if table.num_rows != 1:
+        raise CorruptResponse(f"expected one JSON envelope, got {table.num_rows}")
+    envelope = {name: table[name][0].as_py() for name, _ in _ENVELOPE[source.paging]}
+    records = table[source.records_field].combine_chunks()
+    struct = pc.list_flatten(records)
+    inferred = struct.type
+    # the record type may have been widened by inference: keep declared fields in order, then extras
+    names = [f.name for f in inferred]
+    declared = [f.name for f in endpoint.record]
+    columns = {n: struct.field(n) for n in names}
+    rows = pa.table({n: conform(columns[n], endpoint.record.field(n).type) if n in columns
+                     else pa.nulls(len(struct), endpoint.record.field(n).type) for n in declared})
+    extras = [n for n in names if n not in declared]
+    quarantined = []
+    if extras:
+        rows = rows.append_column("_extra_fields", _extras_json(pa.table({n: columns[n] for n in extras})))
+    missing_key = pc.is_null(rows[endpoint.key])
+    if pc.any(missing_key).as_py():
+        bad = rows.filter(missing_key)
+        quarantined = [(None, f"missing key field {endpoint.key}", orjson.dumps(r, default=str).decode())
+                       for r in bad.to_pylist()]
+        rows = rows.filter(pc.invert(missing_key))
+    total, cursor = _meta(source, envelope)
+    return Page(records=rows, quarantined=quarantined, total=total, next_cursor=cursor)
+
+
+def conform(array: pa.Array, target: pa.DataType) -> pa.Array:
+    """Bring an inferred array to the declared type (drops inferred nested extras, fills missing)."""
+    if array.type == target:
+        return array
+    if pa.types.is_struct(target) and pa.types.is_struct(array.type):
+        names = {f.name for f in array.type}
+        children = [conform(array.field(f.name), f.type) if f.name in names else pa.nulls(len(array), f.type)
+                    for f in target]
+        return pa.StructArray.from_arrays(children, fields=list(target), mask=array.is_null())
+    if pa.types.is_list(target) and pa.types.is_list(array.type):
+        values = conform(array.flatten(), target.value_type)
+        return pa.ListArray.from_arrays(array.offsets, values, type=target, mask=array.is_null())
+    return array.cast(target)
+
+
+def _extras_json(extra: pa.Table) -> pa.Array:
+    values = []
+    for row in extra.to_pylist():
+        present = {k: v for k, v in row.items() if v is not None}
+        values.append(orjson.dumps(present).decode() if present else None)
+    return pa.array(values, pa.string())
+
+
+def _slow(body: bytes, source: Source, endpoint: Endpoint) -> Page:
+    try:
+        envelope = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise CorruptResponse(f"body is not JSON: {exc}") from exc
+    if not isinstance(envelope, dict) or not isinstance(envelope.get(source.records_field), list):
+        raise CorruptResponse(f"envelope has no list {source.records_field!r}")
+    schema = pa.schema(list(endpoint.record))
+    declared = set(schema.names)
+    good, extras, quarantined = [], [], []
+    for record in envelope[source.records_field]:
+        if not isinstance(record, dict):
+            quarantined.append((None, "record is not a JSON object", orjson.dumps(record).decode()))
+            continue
+        key = record.get(endpoint.key)
+        if key is None:
+            quarantined.append((None, f"missing key field {endpoint.key}", orjson.dumps(record).decode()))
+            continue
+        try:
+            pa.Table.from_pylist([record], schema=schema)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            field = next((f for f in schema.names if f in str(exc)), None) or _guess_field(record, schema)
+            reason = f"field {field}: value {record.get(field)!r} is not {schema.field(field).type}" if field else \
+                f"cannot cast record: {exc}"
+            quarantined.append((str(key), reason, orjson.dumps(record).decode()))
+            continue
+        good.append(record)
+        unknown = {k: v for k, v in record.items() if k not in declared}
+        extras.append(orjson.dumps(unknown).decode() if unknown else None)
+    rows = pa.Table.from_pylist(good, schema=schema)
+    if any(e is not None for e in extras):
+        rows = rows.append_column("_extra_fields", pa.array(extras, pa.string()))
+    total, cursor = _meta(source, envelope)
+    return Page(records=rows, quarantined=quarantined, total=total, next_cursor=cursor)
+
+
+def _guess_field(record: dict, schema: pa.Schema) -> str | None:
+    for field in schema:
+        if field.name in record:
+            try:
+                pa.array([record[field.name]], field.type)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                return field.name
+    return None

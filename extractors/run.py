@@ -1,0 +1,278 @@
+"""Extract one endpoint (or a whole system) for a window into the landing zone.
+
+Per page: parse (columnar), pseudonymise personal data, split nested lists into child entities,
+write a Parquet part. At the end: drop duplicate keys (keep the latest version), write manifests,
+rename the batches into place, then — and only then — advance the high-water mark.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import duckdb
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from cchc.pii import PiiKind, pseudonymise, pseudonymise_array
+from cchc.settings import Settings, SourceSystem
+from extractors.config import ExtractConfig
+from extractors.http import SourceClient
+from extractors.landing import BatchWriter
+from extractors.pagination import CursorPaginator, OffsetPaginator, Page, PageNumberPaginator
+from extractors.parse import parse_page
+from extractors.sources import SOURCES, Endpoint, PagingStyle, Source
+from extractors.state import StateStore
+
+log = logging.getLogger(__name__)
+EPOCH = datetime(2000, 1, 1)
+_META = ("_system", "_batch_id", "_extracted_at", "_page")
+
+
+@dataclass(frozen=True)
+class Window:
+    """Half-open [start, end) on the source's last-update field, Vietnam local time."""
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise ValueError(f"extraction window is empty or reversed: {self.start} .. {self.end}")
+
+    @property
+    def batch_id(self) -> str:
+        return f"{self.start:%Y%m%dT%H%M%S}_{self.end:%Y%m%dT%H%M%S}"
+
+
+@dataclass
+class Manifest:
+    system: str
+    entity: str
+    batch_id: str
+    counts: dict[str, int]
+    source_reported_total: int | None
+    schema_drift: dict[str, int] = field(default_factory=dict)
+    children: dict[str, int] = field(default_factory=dict)
+
+
+def _paginator(source: Source, config: ExtractConfig):
+    size = min(config.page_size or source.max_page_size, source.max_page_size)
+    if source.paging is PagingStyle.PAGE_NUMBER:
+        return PageNumberPaginator(size, config.prefetch_pages)
+    if source.paging is PagingStyle.OFFSET:
+        return OffsetPaginator(size, config.prefetch_pages)
+    return CursorPaginator(size)
+
+
+def _flatten_structs(table: pa.Table) -> pa.Table:
+    """Nested objects become `parent__child` columns (lists are split off separately)."""
+    for i, f in reversed(list(enumerate(table.schema))):
+        if pa.types.is_struct(f.type):
+            column = table.column(i).combine_chunks()
+            table = table.remove_column(i)
+            for j, sub in enumerate(f.type):
+                table = table.add_column(i + j, f"{f.name}__{sub.name}", column.field(j))
+    return table
+
+
+def _pseudonymise(table: pa.Table, pii: dict[str, PiiKind], key: bytes) -> pa.Table:
+    for name, kind in pii.items():
+        if name in table.column_names:
+            i = table.column_names.index(name)
+            table = table.set_column(i, name, pseudonymise_array(kind, table.column(name), key))
+    return table
+
+
+def _scrub_raw(raw: str, endpoint: Endpoint, key: bytes) -> str:
+    """Quarantined payloads are kept for diagnosis, but never with personal data in clear."""
+    try:
+        record = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return raw
+    if isinstance(record, dict):
+        for name, kind in endpoint.pii.items():
+            parent, _, child = name.partition("__")
+            holder = record.get(parent) if child else record
+            leaf = child or name
+            if isinstance(holder, dict) and isinstance(holder.get(leaf), str):
+                holder[leaf] = pseudonymise(kind, holder[leaf], key)
+    return orjson.dumps(record).decode()
+
+
+def _with_meta(table: pa.Table, system: str, batch_id: str, extracted_at: datetime, page: int) -> pa.Table:
+    n = table.num_rows
+    table = table.append_column("_system", pa.array([system] * n, pa.string()))
+    table = table.append_column("_batch_id", pa.array([batch_id] * n, pa.string()))
+    table = table.append_column("_extracted_at", pa.array([extracted_at] * n, pa.timestamp("us", tz="UTC")))
+    return table.append_column("_page", pa.array([page] * n, pa.int64()))
+
+
+def _children(parent: pa.Table, endpoint: Endpoint, child_field: str, key_as: str) -> pa.Table:
+    lists = parent[child_field].combine_chunks()
+    parent_index = pc.list_parent_indices(lists)
+    flat = pc.list_flatten(lists)
+    offsets = lists.offsets.to_numpy()[:-1]
+    ordinal = pa.array(range(len(flat)), pa.int64()) if len(flat) else pa.array([], pa.int64())
+    ordinal = pc.subtract(ordinal, pc.take(pa.array(offsets, pa.int64()), parent_index))
+    table = pa.Table.from_arrays([flat.field(i) for i in range(flat.type.num_fields)],
+                                 names=[f.name for f in flat.type])
+    table = table.append_column(key_as, pc.take(parent[endpoint.key], parent_index))
+    table = table.append_column("_parent_cursor", pc.take(parent[endpoint.cursor_field], parent_index))
+    table = table.append_column("_ordinal", ordinal)
+    return _with_meta_like(table, parent, parent_index)
+
+
+def _with_meta_like(table: pa.Table, parent: pa.Table, index) -> pa.Table:
+    for name in _META:
+        table = table.append_column(name, pc.take(parent[name], index))
+    return table
+
+
+def _quarantine_table(rows: list[tuple[str | None, str, str]], system: str, batch_id: str,
+                      extracted_at: datetime, page: int) -> pa.Table:
+    table = pa.table({"_key": pa.array([r[0] for r in rows], pa.string()),
+                      "_reason": pa.array([r[1] for r in rows], pa.string()),
+                      "_raw": pa.array([r[2] for r in rows], pa.string())})
+    return _with_meta(table, system, batch_id, extracted_at, page)
+
+
+def _dedupe(writer: BatchWriter, key: str, cursor: str) -> int:
+    """Keep the latest version of each key (greatest cursor, then latest page). Returns rows dropped."""
+    con = duckdb.connect()
+    parts = [str(p) for p in writer.parts]
+    table = con.execute(
+        f"select * from read_parquet(?) qualify row_number() over "
+        f"(partition by \"{key}\" order by \"{cursor}\" desc, _page desc) = 1 order by _page",
+        [parts],
+    ).to_arrow_table()
+    dropped = writer.rows - table.num_rows
+    writer.replace_parts(table.cast(writer.schema))
+    return dropped
+
+
+def _keep_children_of(writer: BatchWriter, parent: BatchWriter, parent_key: str, key_as: str) -> None:
+    con = duckdb.connect()
+    kept = con.execute(
+        f"select c.* from read_parquet(?) c semi join read_parquet(?) p "
+        f"on c.\"{key_as}\" = p.\"{parent_key}\" and c._page = p._page order by c._page, c._ordinal",
+        [[str(p) for p in writer.parts], [str(p) for p in parent.parts]],
+    ).to_arrow_table()
+    writer.replace_parts(kept.cast(writer.schema))
+
+
+def now_local() -> datetime:
+    """Wall-clock time in Vietnam (UTC+7), naive, to the second."""
+    return (datetime.now(UTC) + timedelta(hours=7)).replace(tzinfo=None, microsecond=0)
+
+
+def incremental_window(system: SourceSystem, entity: str, settings: Settings, config: ExtractConfig,
+                       end: datetime | None = None) -> Window:
+    """From the high-water mark minus the look-back (or the beginning) to `end` (default: now)."""
+    mark = StateStore(settings.state_dir).high_water(system.value, entity)
+    start = (mark - config.lookback) if mark else EPOCH
+    return Window(start, end or now_local())
+
+
+def extract_endpoint(system: SourceSystem, entity: str, settings: Settings, base_url: str,
+                     window: Window | None = None, config: ExtractConfig | None = None) -> Manifest:
+    """Land one endpoint's records updated in `window` (default: incremental from the high-water mark)."""
+    config = config or ExtractConfig()
+    source = SOURCES[system]
+    endpoint = source.endpoint(entity)
+    state = StateStore(settings.state_dir)
+    window = window or incremental_window(system, entity, settings, config)
+    key = settings.pii_key.encode()
+    extracted_at = datetime.now(UTC)
+    batch_id = window.batch_id
+    writers = {entity: BatchWriter(settings.landing_dir, system.value, entity, batch_id)}
+    for child in endpoint.children:
+        writers[child.entity] = BatchWriter(settings.landing_dir, system.value, child.entity, batch_id)
+    quarantine = BatchWriter(settings.quarantine_dir, system.value, entity, batch_id)
+    counts = {"fetched": 0, "written": 0, "quarantined": 0, "duplicates_dropped": 0}
+    drift: dict[str, int] = {}
+    reported_total, pages, max_cursor = None, 0, None
+    seen: set[str] = set()
+    duplicates = 0
+    client = SourceClient(system.value, base_url, source.auth_headers(settings.credentials), config)
+    try:
+        window_params = source.window_query(window.start, window.end)
+
+        def fetch(params: dict) -> Page:
+            return client.get(endpoint.path, {**window_params, **params},
+                              lambda body: parse_page(body, source, endpoint))
+
+        for number, page in enumerate(_paginator(source, config).pages(fetch), start=1):
+            pages = number
+            if reported_total is None and page.total is not None:
+                reported_total = page.total
+            counts["fetched"] += page.fetched
+            records = page.records
+            if "_extra_fields" in records.column_names:
+                for text in records["_extra_fields"].drop_null().to_pylist():
+                    for name in orjson.loads(text):
+                        drift[name] = drift.get(name, 0) + 1
+            else:
+                records = records.append_column("_extra_fields", pa.nulls(records.num_rows, pa.string()))
+            if page.quarantined:
+                rows = [(k, reason, _scrub_raw(raw, endpoint, key)) for k, reason, raw in page.quarantined]
+                quarantine.write(_quarantine_table(rows, system.value, batch_id, extracted_at, number))
+                counts["quarantined"] += len(rows)
+            if records.num_rows == 0:
+                continue
+            keys = records[endpoint.key].to_pylist()
+            before = len(seen)
+            seen.update(keys)
+            duplicates += len(keys) - (len(seen) - before)
+            page_max = pc.max(records[endpoint.cursor_field]).as_py()
+            if page_max is not None and (max_cursor is None or page_max > max_cursor):
+                max_cursor = page_max
+            records = _with_meta(records, system.value, batch_id, extracted_at, number)
+            for child in endpoint.children:
+                writers[child.entity].write(_children(records, endpoint, child.list_field, child.parent_key_as))
+            records = records.drop_columns([c.list_field for c in endpoint.children])
+            records = _pseudonymise(_flatten_structs(records), endpoint.pii, key)
+            writers[entity].write(records)
+        parent = writers[entity]
+        if duplicates:
+            counts["duplicates_dropped"] = _dedupe(parent, endpoint.key, endpoint.cursor_field)
+            for child in endpoint.children:
+                if writers[child.entity].parts:
+                    _keep_children_of(writers[child.entity], parent, endpoint.key, child.parent_key_as)
+        counts["written"] = parent.rows
+        common = {"window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
+                  "extracted_at": extracted_at.isoformat(), "pages": pages,
+                  "source_reported_total": reported_total}
+        for child in endpoint.children:
+            w = writers[child.entity]
+            w.commit({**common, "parent_entity": entity, "counts": {"written": w.rows}})
+        quarantine.commit({**common, "counts": {"quarantined": counts["quarantined"]}})
+        parent.commit({**common, "counts": counts, "schema_drift": drift,
+                       "children": {c.entity: writers[c.entity].rows for c in endpoint.children}})
+    except BaseException:
+        for w in [*writers.values(), quarantine]:
+            w.abort()
+        raise
+    finally:
+        client.close()
+    if max_cursor is not None:
+        try:
+            state.advance(system.value, entity, min(source.cursor_format.parse(max_cursor), window.end), batch_id)
+        except ValueError:
+            log.warning("%s %s: cursor %r unparsable; state not advanced", system.value, entity, max_cursor)
+    log.info("%s %s batch %s: %s drift=%s", system.value, entity, batch_id, counts, drift)
+    return Manifest(system.value, entity, batch_id, counts, reported_total, drift,
+                    {c.entity: writers[c.entity].rows for c in endpoint.children})
+
+
+def extract_system(system: SourceSystem, settings: Settings, base_url: str, window: Window | None = None,
+                   config: ExtractConfig | None = None) -> list[Manifest]:
+    """Every endpoint of one source system (reference lists first, then transactional data)."""
+    config = config or ExtractConfig()
+    end = now_local()  # one end for every endpoint of the run, so their batches line up
+    order = sorted(SOURCES[system].endpoints, key=lambda e: bool(e.children))
+    return [extract_endpoint(system, e.entity, settings, base_url,
+                             window or incremental_window(system, e.entity, settings, config, end), config)
+            for e in order]

@@ -1,0 +1,132 @@
+"""The three source systems as declarations: endpoints, key, cursor field, paging style, auth.
+
+One obvious home for each source's specifics; the machinery (HTTP, paging, landing) is shared.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from enum import StrEnum
+
+import pyarrow as pa
+
+from cchc.pii import PiiKind
+from cchc.settings import SourceCredentials, SourceSystem
+from extractors import schemas
+
+VN_TZ = timezone(timedelta(hours=7))
+
+
+class PagingStyle(StrEnum):
+    PAGE_NUMBER = "page_number"  # trang/soLuong with a total count
+    CURSOR = "cursor"  # opaque next_cursor token
+    OFFSET = "offset"  # offset/limit with a total count
+
+
+class CursorFormat(StrEnum):
+    COMPACT = "compact"  # yyyyMMddHHmmss, Vietnam local time
+    ISO = "iso"  # ISO-8601 with offset
+
+    def parse(self, value: str) -> datetime:
+        if self is CursorFormat.COMPACT:
+            return datetime.strptime(value, "%Y%m%d%H%M%S")
+        parsed = datetime.fromisoformat(value)
+        return parsed.astimezone(VN_TZ).replace(tzinfo=None) if parsed.tzinfo else parsed
+
+    def format(self, value: datetime) -> str:
+        if self is CursorFormat.COMPACT:
+            return value.strftime("%Y%m%d%H%M%S")
+        return value.replace(tzinfo=VN_TZ).isoformat()
+
+
+@dataclass(frozen=True)
+class Child:
+    """A nested list landed as its own entity, keyed to the parent."""
+
+    entity: str
+    list_field: str
+    parent_key_as: str
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    entity: str
+    path: str
+    key: str
+    cursor_field: str
+    record: pa.StructType
+    children: tuple[Child, ...] = ()
+    pii: dict[str, PiiKind] = field(default_factory=dict)  # flattened column -> kind
+
+
+@dataclass(frozen=True)
+class Source:
+    system: SourceSystem
+    paging: PagingStyle
+    max_page_size: int
+    records_field: str  # where the records sit in the envelope
+    window_params: tuple[str, str]  # names of the [start, end) filters
+    cursor_format: CursorFormat
+    endpoints: tuple[Endpoint, ...]
+
+    def endpoint(self, entity: str) -> Endpoint:
+        for e in self.endpoints:
+            if e.entity == entity:
+                return e
+        known = ", ".join(e.entity for e in self.endpoints)
+        raise ValueError(f"{self.system.value} has no entity {entity!r}; known: {known}")
+
+    def auth_headers(self, credentials: SourceCredentials) -> dict[str, str]:
+        if self.system is SourceSystem.DISTRICT:
+            return {"Authorization": f"Bearer {credentials.district_token}"}
+        if self.system is SourceSystem.WARD:
+            return {"X-API-Key": credentials.ward_api_key}
+        token = base64.b64encode(f"{credentials.dms_user}:{credentials.dms_password}".encode()).decode()
+        return {"Authorization": f"Basic {token}"}
+
+    def window_query(self, start: datetime, end: datetime) -> dict[str, str]:
+        return {self.window_params[0]: self.cursor_format.format(start),
+                self.window_params[1]: self.cursor_format.format(end)}
+
+
+DISTRICT_PII = {"ChuHoSo": PiiKind.NAME, "SoGiayToChuHoSo": PiiKind.ID_NUMBER, "SoDienThoai": PiiKind.PHONE,
+                "Email": PiiKind.EMAIL}
+WARD_PII = {"applicant__full_name": PiiKind.NAME, "applicant__id_number": PiiKind.ID_NUMBER,
+            "applicant__phone": PiiKind.PHONE, "applicant__email": PiiKind.EMAIL}
+
+DISTRICT = Source(
+    SourceSystem.DISTRICT, PagingStyle.PAGE_NUMBER, 5000, "duLieu", ("tuNgay", "denNgay"), CursorFormat.COMPACT, (
+        Endpoint("dossiers", "/api/v1/hoso", "MaHoSo", "NgayCapNhat", schemas.DISTRICT_DOSSIER, (
+            Child("processing_steps", "QuaTrinhXuLy", "MaHoSo"),
+            Child("supplement_requests", "DanhSachHoSoBoSung", "MaHoSo"),
+            Child("apology_letters", "PhieuXinLoi", "MaHoSo"),
+        ), DISTRICT_PII),
+        Endpoint("procedures", "/api/v1/thutuc", "MaTTHC", "NgayCapNhat", schemas.DISTRICT_PROCEDURE),
+        Endpoint("units", "/api/v1/donvi", "MaDonVi", "NgayCapNhat", schemas.DISTRICT_UNIT),
+    ))
+
+WARD = Source(
+    SourceSystem.WARD, PagingStyle.CURSOR, 5000, "data", ("updated_after", "updated_before"), CursorFormat.ISO, (
+        Endpoint("dossiers", "/v2/dossiers", "id", "updated_at", schemas.WARD_DOSSIER, (
+            Child("supplement_requests", "supplements", "dossier_id"),
+            Child("apology_letters", "apologies", "dossier_id"),
+        ), WARD_PII),
+        Endpoint("dossier_events", "/v2/dossier-events", "event_id", "updated_at", schemas.WARD_EVENT),
+        Endpoint("ratings", "/v2/ratings", "rating_id", "updated_at", schemas.WARD_RATING),
+        Endpoint("procedures", "/v2/procedures", "code", "updated_at", schemas.WARD_PROCEDURE),
+        Endpoint("units", "/v2/units", "code", "updated_at", schemas.WARD_UNIT),
+    ))
+
+DMS = Source(
+    SourceSystem.DMS, PagingStyle.OFFSET, 2000, "items", ("modifiedSince", "modifiedUntil"), CursorFormat.ISO, (
+        Endpoint("documents", "/dms/api/documents", "DocId", "ModifiedDate", schemas.DMS_DOCUMENT, (
+            Child("document_recipients", "Recipients", "DocId"),
+            Child("document_signatures", "Signatures", "DocId"),
+        )),
+        Endpoint("certificates", "/dms/api/certificates", "Serial", "ModifiedDate", schemas.DMS_CERTIFICATE),
+        Endpoint("organs", "/dms/api/organs", "OrganId", "ModifiedDate", schemas.DMS_ORGAN),
+    ))
+
+SOURCES: dict[SourceSystem, Source] = {s.system: s for s in (DISTRICT, WARD, DMS)}
