@@ -1,0 +1,44 @@
+"""Page parsing: bad records are quarantined with a clear reason, odd-but-typed values are kept."""
+
+import orjson
+
+from extractors.parse import parse_page
+from extractors.sources import DISTRICT, WARD
+
+
+def body(records, **envelope):
+    return orjson.dumps({"trang": 1, "soLuong": 10, "tongSo": len(records), "tongSoTrang": 1, **envelope,
+                         "duLieu": records})
+
+
+GOOD = {"MaHoSo": "H01.003-240105-0000001", "KenhThucHien": 2, "NgayCapNhat": "20240105083000",
+        "NgayTiepNhan": "20240105083000", "QuaTrinhXuLy": [{"MaBuoc": 2, "TrangThai": 2}]}
+
+
+def test_clean_page_takes_the_columnar_path():
+    page = parse_page(body([GOOD]), DISTRICT, DISTRICT.endpoint("dossiers"))
+    assert page.records.num_rows == 1 and page.total == 1 and not page.quarantined
+    assert page.records["QuaTrinhXuLy"].to_pylist()[0][0]["MaBuoc"] == 2
+
+
+def test_wrong_type_missing_key_and_non_object_are_quarantined():
+    records = [GOOD, {**GOOD, "MaHoSo": "B", "KenhThucHien": "truc tuyen"}, {"KenhThucHien": 1}, 42]
+    page = parse_page(body(records), DISTRICT, DISTRICT.endpoint("dossiers"))
+    assert page.records["MaHoSo"].to_pylist() == [GOOD["MaHoSo"]]
+    reasons = {key: reason for key, reason, _ in page.quarantined}
+    assert "KenhThucHien" in reasons["B"] and "truc tuyen" in reasons["B"]
+    assert reasons[None] in ("missing key field MaHoSo", "record is not a JSON object")
+    assert len(page.quarantined) == 3 and page.fetched == 4
+
+
+def test_bad_dates_and_unknown_codes_are_kept_for_staging_to_flag():
+    odd = {**GOOD, "NgayTiepNhan": "2024-13-45 25:61", "KenhThucHien": 9}
+    page = parse_page(body([odd]), DISTRICT, DISTRICT.endpoint("dossiers"))
+    assert page.records["NgayTiepNhan"].to_pylist() == ["2024-13-45 25:61"] and not page.quarantined
+
+
+def test_unknown_fields_are_kept_as_json_and_cursor_pages_expose_the_token():
+    raw = orjson.dumps({"data": [{"id": "W1", "updated_at": "2024-01-05T08:30:00+07:00", "sla": "v2"}],
+                        "next_cursor": "abc"})
+    page = parse_page(raw, WARD, WARD.endpoint("dossiers"))
+    assert page.next_cursor == "abc" and orjson.loads(page.records["_extra_fields"][0].as_py()) == {"sla": "v2"}
