@@ -4,21 +4,22 @@ Values are normalised first, so the same person gets the same pseudonym in every
 whatever the vendor's formatting (a phone written 0912 345 678 or +84912345678), then replaced by
 a keyed HMAC-SHA256 (key from configuration, never from code). The pseudonym is one-way: without
 the key nobody can test a guessed name or ID number against it.
+
+Normalisation is vectorised (Arrow compute); each distinct value is hashed once per process and
+remembered, because the same applicants recur page after page.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import re
-import unicodedata
 from enum import StrEnum
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 PSEUDONYM_PREFIX = "ps_"
-_NON_DIGITS = re.compile(r"\D+")
-_SPACES = re.compile(r"\s+")
+_MEMO_LIMIT = 2_000_000  # distinct values remembered before the memo starts afresh
+_memo: dict[tuple[bytes, str], dict[str, str]] = {}
 
 
 class PiiKind(StrEnum):
@@ -28,32 +29,50 @@ class PiiKind(StrEnum):
     EMAIL = "email"
 
 
-def normalise(kind: PiiKind, value: str) -> str:
-    value = unicodedata.normalize("NFC", value).strip()
+def normalise_array(kind: PiiKind, values: pa.Array) -> pa.Array:
+    values = pc.utf8_normalize(values.cast(pa.string()), "NFC")
     if kind is PiiKind.NAME:
-        return _SPACES.sub(" ", value).casefold()
-    if kind is PiiKind.ID_NUMBER:
-        return _NON_DIGITS.sub("", value)
-    if kind is PiiKind.PHONE:
-        digits = _NON_DIGITS.sub("", value)
-        return "0" + digits[2:] if digits.startswith("84") and len(digits) == 11 else digits
-    return value.casefold()
+        return pc.utf8_lower(pc.replace_substring_regex(pc.utf8_trim_whitespace(values), r"\s+", " "))
+    if kind is PiiKind.EMAIL:
+        return pc.utf8_lower(pc.utf8_trim_whitespace(values))
+    digits = pc.replace_substring_regex(values, r"\D+", "")
+    if kind is PiiKind.PHONE:  # +84 912 345 678 and 0912 345 678 are the same number
+        international = pc.and_(pc.starts_with(digits, "84"), pc.equal(pc.utf8_length(digits), 11))
+        return pc.if_else(international, pc.binary_join_element_wise("0", pc.utf8_slice_codeunits(digits, 2), ""),
+                          digits)
+    return digits
+
+
+def normalise(kind: PiiKind, value: str) -> str:
+    return normalise_array(kind, pa.array([value], pa.string()))[0].as_py()
+
+
+def _hash(key: bytes, kind: PiiKind, normalised: str) -> str:
+    digest = hmac.digest(key, f"{kind.value}:{normalised}".encode(), "sha256")
+    return PSEUDONYM_PREFIX + digest.hex()[:32]
+
+
+def pseudonymise_array(kind: PiiKind, values: pa.Array | pa.ChunkedArray, key: bytes) -> pa.Array:
+    """Pseudonymise a string column; nulls and empty strings become null."""
+    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    normalised = normalise_array(kind, values)
+    normalised = pc.if_else(pc.equal(normalised, ""), pa.scalar(None, pa.string()), normalised)
+    encoded = pc.dictionary_encode(normalised)
+    memo = _memo.setdefault((key, kind.value), {})
+    if len(memo) > _MEMO_LIMIT:
+        memo.clear()
+    distinct = encoded.dictionary.to_pylist()
+    mapped = []
+    for value in distinct:
+        hit = memo.get(value)
+        if hit is None:
+            hit = memo[value] = _hash(key, kind, value)
+        mapped.append(hit)
+    return pc.take(pa.array(mapped, pa.string()), encoded.indices)
 
 
 def pseudonymise(kind: PiiKind, value: str | None, key: bytes) -> str | None:
     """Keyed pseudonym of one value; None and empty strings stay None."""
     if value is None or str(value).strip() == "":
         return None
-    message = f"{kind.value}:{normalise(kind, str(value))}".encode()
-    return PSEUDONYM_PREFIX + hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
-
-
-def pseudonymise_array(kind: PiiKind, values: pa.Array | pa.ChunkedArray, key: bytes) -> pa.Array:
-    """Pseudonymise a string column. Distinct values are hashed once (columns repeat people)."""
-    import pyarrow.compute as pc
-
-    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-    values = values.cast(pa.string())
-    dictionary = pc.dictionary_encode(values)
-    mapped = pa.array([pseudonymise(kind, v, key) for v in dictionary.dictionary.to_pylist()], pa.string())
-    return pc.take(mapped, dictionary.indices)
+    return pseudonymise_array(kind, pa.array([str(value)], pa.string()), key)[0].as_py()
