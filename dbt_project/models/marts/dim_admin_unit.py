@@ -1,0 +1,44 @@
+"""dim_admin_unit: administrative units as a history, from the official lists shipped by vietnamadminunits.
+
+Before 1 July 2025: province / district / commune (63 provinces). From 1 July 2025: province / commune
+(34 provinces, 3,321 communes; Resolution 202/2025/QH15, Decision 19/2025/QĐ-TTg). One row per unit
+version; a code can be reused by a new unit, so the key is (unit_code, valid_from).
+"""
+
+import sqlite3
+from datetime import date
+from importlib import resources
+
+import pandas as pd
+
+REFORM = date(2025, 7, 1)
+FIRST = date(2008, 8, 1)  # the legacy list's last big change (Hà Tây merged into Hà Nội)
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    path = resources.files("vietnamadminunits") / "data" / "dataset.db"
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
+        legacy = pd.read_sql_query(
+            "select provinceCode, province, districtCode, district, wardCode, ward from admin_units_legacy", con)
+        current = pd.read_sql_query("select provinceCode, province, wardCode, ward from admin_units", con)
+    old_end, new_start = date(2025, 6, 30), REFORM
+    frames = [
+        legacy[["provinceCode", "province"]].drop_duplicates().set_axis(["unit_code", "unit_name"], axis=1)
+        .assign(level="province", parent_code=None, valid_from=FIRST, valid_to=old_end),
+        legacy[["districtCode", "district", "provinceCode"]].drop_duplicates()
+        .set_axis(["unit_code", "unit_name", "parent_code"], axis=1)
+        .assign(level="district", valid_from=FIRST, valid_to=old_end),
+        legacy[["wardCode", "ward", "districtCode"]].drop_duplicates()
+        .set_axis(["unit_code", "unit_name", "parent_code"], axis=1)
+        .assign(level="commune", valid_from=FIRST, valid_to=old_end),
+        current[["provinceCode", "province"]].drop_duplicates().set_axis(["unit_code", "unit_name"], axis=1)
+        .assign(level="province", parent_code=None, valid_from=new_start, valid_to=None),
+        current[["wardCode", "ward", "provinceCode"]].drop_duplicates()
+        .set_axis(["unit_code", "unit_name", "parent_code"], axis=1)
+        .assign(level="commune", valid_from=new_start, valid_to=None),
+    ]
+    units = pd.concat(frames, ignore_index=True)
+    units["valid_to"] = pd.to_datetime(units["valid_to"]).dt.date
+    units["valid_from"] = pd.to_datetime(units["valid_from"]).dt.date
+    return units[["unit_code", "unit_name", "level", "parent_code", "valid_from", "valid_to"]]

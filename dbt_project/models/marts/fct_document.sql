@@ -1,0 +1,34 @@
+-- One row per e-document with its signature summary (Decree 30/2020 art. 5: personal AND organisation).
+with
+
+documents as (select * from {{ ref('stg_dms__documents') }}),
+
+organs as (select * from {{ ref('stg_dms__organs') }}),
+
+units as (select * from {{ ref('int_units') }}),
+
+signatures as (
+    select
+        document_id,
+        count(*) as signature_count,
+        bool_or(signature_type = 'personal') as has_personal_signature,
+        bool_or(signature_type = 'organisation') as has_organisation_signature
+    from {{ ref('stg_dms__document_signatures') }}
+    group by document_id
+),
+
+final as (
+    select
+        d.document_id, d.organ_id, o.unit_code, u.parent_unit_code, d.direction, d.is_electronic,
+        d.sent_via_axis, d.issued_date, d.type_name, d.code_notation, d.priority,
+        coalesce(s.signature_count, 0) as signature_count,
+        coalesce(s.has_personal_signature, false) as has_personal_signature,
+        coalesce(s.has_organisation_signature, false) as has_organisation_signature,
+        coalesce(s.has_personal_signature and s.has_organisation_signature, false) as is_fully_signed
+    from documents as d
+    left join organs as o on d.organ_id = o.organ_id
+    left join units as u on o.unit_code = u.unit_code
+    left join signatures as s on d.document_id = s.document_id
+)
+
+select * from final

@@ -1,0 +1,68 @@
+-- E-documents, signatures and certificates per unit and standard period.
+with
+
+documents as (select * from {{ ref('fct_document') }} where direction = 'outgoing'),
+
+certificates as (select * from {{ ref('dim_certificate') }}),
+
+periods as (select * from {{ ref('int_report_periods') }}),
+
+document_figures as (
+    select d.unit_code, d.parent_unit_code, p.period_type, p.period_start, p.period_end,
+        count(*) as outgoing_total,
+        count(*) filter (where is_electronic) as outgoing_electronic,
+        count(*) filter (where not is_electronic) as outgoing_paper,
+        count(*) filter (where sent_via_axis) as exchanged_via_axis,
+        count(*) filter (where is_electronic and has_personal_signature) as signed_personal,
+        count(*) filter (where is_electronic and has_organisation_signature) as signed_organisation,
+        count(*) filter (where is_electronic and is_fully_signed) as signed_personal_and_organisation
+    from documents as d
+    inner join periods as p on d.issued_date between p.period_start and p.period_end
+    group by all
+),
+
+issued as (
+    select c.unit_code, c.parent_unit_code, p.period_type, p.period_start, p.period_end,
+        count(*) filter (where subject_type = 'individual') as certificates_issued_personal,
+        count(*) filter (where subject_type = 'organisation') as certificates_issued_organisation
+    from certificates as c
+    inner join periods as p on c.issued_at::date between p.period_start and p.period_end
+    group by all
+),
+
+revoked as (
+    select c.unit_code, c.parent_unit_code, p.period_type, p.period_start, p.period_end,
+        count(*) as certificates_revoked
+    from certificates as c
+    inner join periods as p on c.revoked_at::date between p.period_start and p.period_end
+    group by all
+),
+
+grain as (
+    select unit_code, parent_unit_code, period_type, period_start, period_end from document_figures
+    union select unit_code, parent_unit_code, period_type, period_start, period_end from issued
+    union select unit_code, parent_unit_code, period_type, period_start, period_end from revoked
+),
+
+final as (
+    select
+        g.unit_code, g.parent_unit_code, g.period_type, g.period_start, g.period_end,
+        coalesce(d.outgoing_total, 0) as outgoing_total,
+        coalesce(d.outgoing_electronic, 0) as outgoing_electronic,
+        coalesce(d.outgoing_paper, 0) as outgoing_paper,
+        coalesce(d.exchanged_via_axis, 0) as exchanged_via_axis,
+        coalesce(d.signed_personal, 0) as signed_personal,
+        coalesce(d.signed_organisation, 0) as signed_organisation,
+        coalesce(d.signed_personal_and_organisation, 0) as signed_personal_and_organisation,
+        d.outgoing_electronic / nullif(d.outgoing_total, 0) as e_document_rate,
+        d.signed_personal_and_organisation / nullif(d.outgoing_electronic, 0) as fully_signed_rate,
+        coalesce(i.certificates_issued_personal, 0) as certificates_issued_personal,
+        coalesce(i.certificates_issued_organisation, 0) as certificates_issued_organisation,
+        coalesce(r.certificates_revoked, 0) as certificates_revoked
+    from grain as g
+    left join document_figures as d using (unit_code, parent_unit_code, period_type, period_start, period_end)
+    left join issued as i using (unit_code, parent_unit_code, period_type, period_start, period_end)
+    left join revoked as r using (unit_code, parent_unit_code, period_type, period_start, period_end)
+)
+
+select * from final
