@@ -39,6 +39,8 @@ def model(dbt, session):
         .assign(level="commune", valid_from=new_start, valid_to=None),
     ]
     units = pd.concat(frames, ignore_index=True)
+    # the list has a few placeholder rows without a code (e.g. island districts without communes)
+    units = units[units.unit_code.notna()].drop_duplicates(["unit_code", "valid_from"])
     units["valid_to"] = pd.to_datetime(units["valid_to"]).dt.date
     units["valid_from"] = pd.to_datetime(units["valid_from"]).dt.date
     return units[["unit_code", "unit_name", "level", "parent_code", "valid_from", "valid_to"]]
