@@ -1,0 +1,1 @@
+"""Build, audit and publish the warehouse (write–audit–publish on DuckDB files)."""

@@ -1,0 +1,76 @@
+"""Run dbt (dbt-duckdb) to build the CANDIDATE warehouse file from the landing zone.
+
+The candidate is never the published file: BI tools only ever open what the quality gate published.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from cchc.settings import REPO_ROOT, Settings
+
+DBT_PROJECT = REPO_ROOT / "dbt_project"
+
+
+class BuildFailed(RuntimeError):
+    """dbt reported an error or a failing test; the message lists them."""
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    candidate: Path
+    seconds: float
+    results: list[dict]  # per node: unique_id, status, execution_time
+
+    @property
+    def model_seconds(self) -> dict[str, float]:
+        return {r["unique_id"].split(".")[-1]: r["execution_time"] for r in self.results
+                if r["unique_id"].startswith("model.")}
+
+
+def candidate_path(settings: Settings) -> Path:
+    return settings.data_dir / "warehouse" / "candidate.duckdb"
+
+
+def dbt_env(settings: Settings, candidate: Path | None = None) -> dict[str, str]:
+    return {**os.environ, "CCHC_DATA_DIR": str(settings.data_dir),
+            "CCHC_WAREHOUSE_PATH": str(candidate or candidate_path(settings)),
+            "DBT_PROFILES_DIR": str(DBT_PROJECT), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+
+
+def run_dbt(settings: Settings, *args: str, candidate: Path | None = None) -> subprocess.CompletedProcess:
+    dbt = Path(sys.executable).parent / "dbt"
+    target_path = settings.data_dir / "warehouse" / "dbt_target"
+    return subprocess.run([str(dbt), *args, "--project-dir", str(DBT_PROJECT), "--target-path", str(target_path)],
+                          env=dbt_env(settings, candidate), capture_output=True, text=True, cwd=DBT_PROJECT)
+
+
+def build_candidate(settings: Settings, *, full_refresh: bool = True, as_of_date: str | None = None,
+                    candidate: Path | None = None) -> BuildResult:
+    """`dbt build` into the candidate file; raises BuildFailed listing failing nodes."""
+    candidate = candidate or candidate_path(settings)
+    candidate.parent.mkdir(parents=True, exist_ok=True)
+    args = ["build"]
+    if full_refresh:
+        args.append("--full-refresh")
+    if as_of_date:
+        args += ["--vars", json.dumps({"as_of_date": as_of_date})]
+    started = time.perf_counter()
+    proc = run_dbt(settings, *args, candidate=candidate)
+    seconds = time.perf_counter() - started
+    run_results = settings.data_dir / "warehouse" / "dbt_target" / "run_results.json"
+    results = []
+    if run_results.exists():
+        results = [{"unique_id": r["unique_id"], "status": r["status"], "execution_time": r["execution_time"],
+                    "message": r.get("message")} for r in json.loads(run_results.read_text())["results"]]
+    failed = [r for r in results if r["status"] in ("error", "fail")]
+    if proc.returncode != 0 or failed:
+        lines = [f"  {r['unique_id']}: {r['status']}: {r['message']}" for r in failed] or [proc.stdout[-3000:]]
+        raise BuildFailed("dbt build failed:\n" + "\n".join(lines))
+    return BuildResult(candidate, seconds, results)
