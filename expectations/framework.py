@@ -1,0 +1,69 @@
+"""Suites as code: what to read (read-only, bounded), which GX expectations, and how severe.
+
+A suite reads its data from the candidate DuckDB file through Arrow — either a pushed-down
+aggregate (one small frame whatever the table size) or row chunks of bounded size — because GX's
+SQL datasource does not work on DuckDB. GX validates each frame with an ephemeral context.
+Fail-closed: a suite or expectation that errors counts as failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    FAIL = "fail"  # blocks publication
+    WARN = "warn"  # published, recorded
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    severity: Severity
+    target: str  # what is checked, for humans: a mart table or a landing entity
+    sql: str  # read-only query; may use {landing} for the landing directory
+    expectations: Callable[[], list]  # builds GX expectation objects (GX imported lazily)
+    chunk_rows: int = 500_000  # row chunks for row-level suites; aggregates return a few rows
+
+
+@dataclass
+class CheckResult:
+    suite: str
+    severity: Severity
+    target: str
+    expectation: str
+    column: str | None
+    success: bool
+    unexpected_count: int | None = None
+    sample: list = field(default_factory=list)
+    error: str | None = None
+
+    def describe(self) -> str:
+        where = f"{self.suite} [{self.severity}] {self.target}" + (f".{self.column}" if self.column else "")
+        if self.error:
+            return f"{where}: {self.expectation} ERRORED: {self.error}"
+        return f"{where}: {self.expectation} unexpected={self.unexpected_count} sample={self.sample[:5]}"
+
+
+@dataclass
+class AuditResult:
+    results: list[CheckResult]
+    seconds: float
+
+    @property
+    def failed(self) -> list[CheckResult]:
+        return [r for r in self.results if not r.success and r.severity is Severity.FAIL]
+
+    @property
+    def warnings(self) -> list[CheckResult]:
+        return [r for r in self.results if not r.success and r.severity is Severity.WARN]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failed
+
+    def summary(self) -> dict:
+        return {"checks": len(self.results), "failed": len(self.failed), "warnings": len(self.warnings),
+                "seconds": round(self.seconds, 2)}

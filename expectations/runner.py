@@ -1,0 +1,103 @@
+"""Run every suite against the candidate warehouse, read-only, in bounded memory. Fail-closed."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+
+import duckdb
+
+from expectations.framework import AuditResult, CheckResult, Suite
+from expectations.suites import SUITES
+
+log = logging.getLogger(__name__)
+
+
+def _context():
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+
+    context = gx.get_context(mode="ephemeral")
+    try:
+        context.variables.progress_bars = {"globally": False, "metric_calculations": False}
+    except Exception:  # noqa: BLE001 - cosmetic only
+        pass
+    return context
+
+
+def _merge(results: dict[tuple, CheckResult], new: CheckResult) -> None:
+    key = (new.expectation, new.column)
+    old = results.get(key)
+    if old is None:
+        results[key] = new
+        return
+    old.success = old.success and new.success
+    old.unexpected_count = (old.unexpected_count or 0) + (new.unexpected_count or 0)
+    old.sample = (old.sample + new.sample)[:20]
+    old.error = old.error or new.error
+
+
+def _validate_frame(context, suite: Suite, frame, chunk: int) -> list[CheckResult]:
+    import great_expectations as gx
+
+    source = context.data_sources.add_or_update_pandas(f"{suite.name}_{chunk}")
+    asset = source.add_dataframe_asset(name="frame")
+    batch = asset.add_batch_definition_whole_dataframe("all").get_batch(batch_parameters={"dataframe": frame})
+    expectations = gx.ExpectationSuite(name=f"{suite.name}_{chunk}", expectations=suite.expectations())
+    outcome = batch.validate(expectations)
+    checks = []
+    for result in outcome.results:
+        config = result.expectation_config
+        info = result.exception_info or {}
+        raised = info.get("raised_exception") if isinstance(info, dict) else False
+        column = config.kwargs.get("column") or config.kwargs.get("column_A")
+        if column is not None and column not in frame.columns:
+            raised, info = True, {"exception_message": f"column {column!r} is not in {suite.target}"}
+        checks.append(CheckResult(
+            suite=suite.name, severity=suite.severity, target=suite.target, expectation=config.type,
+            column=column, success=bool(result.success) and not raised,
+            unexpected_count=(result.result or {}).get("unexpected_count"),
+            sample=[str(v) for v in (result.result or {}).get("partial_unexpected_list", [])[:10]],
+            error=info.get("exception_message") if raised else None,
+        ))
+    return checks
+
+
+def run_suite(context, con: duckdb.DuckDBPyConnection, suite: Suite, landing: Path) -> list[CheckResult]:
+    """One suite, chunk by chunk. Any error becomes a failed check naming the suite (fail-closed)."""
+    merged: dict[tuple, CheckResult] = {}
+    try:
+        reader = con.execute(suite.sql.format(landing=landing)).to_arrow_reader(suite.chunk_rows)
+        chunk = 0
+        for batch in reader:
+            frame = batch.to_pandas()
+            for check in _validate_frame(context, suite, frame, chunk):
+                _merge(merged, check)
+            chunk += 1
+        if chunk == 0:  # an empty result still has to satisfy the expectations
+            import pandas as pd
+
+            empty = pd.DataFrame({name: [] for name in reader.schema.names})
+            for check in _validate_frame(context, suite, empty, 0):
+                _merge(merged, check)
+    except Exception as exc:  # noqa: BLE001 - fail closed, whatever went wrong
+        log.exception("suite %s errored", suite.name)
+        return [CheckResult(suite.name, suite.severity, suite.target, "suite", None, False,
+                            error=f"{type(exc).__name__}: {exc}"[:500])]
+    return list(merged.values())
+
+
+def audit(candidate: Path, landing: Path, suites: list[Suite] | None = None) -> AuditResult:
+    """Validate every suite; read-only on the candidate file."""
+    started = time.perf_counter()
+    context = _context()
+    results: list[CheckResult] = []
+    con = duckdb.connect(str(candidate), read_only=True)
+    try:
+        for suite in suites if suites is not None else SUITES:
+            results += run_suite(context, con, suite, landing)
+    finally:
+        con.close()
+    return AuditResult(results, time.perf_counter() - started)

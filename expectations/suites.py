@@ -1,0 +1,113 @@
+"""The suites that gate publication. Column names of each target live in its suite only."""
+
+from __future__ import annotations
+
+from expectations.framework import Severity, Suite
+
+
+def _gxe():
+    import great_expectations.expectations as gxe
+
+    return gxe
+
+
+ON_TIME_STATUSES = ["early", "on_time", "late", "open_within_deadline", "open_overdue"]
+LANDING = "read_parquet('{landing}/{system}/{entity}/batch=*/part-*.parquet', union_by_name = true)"
+
+
+def zero(column: str):
+    """An aggregate query returns one row; its column must be 0."""
+    return lambda: [_gxe().ExpectColumnValuesToBeBetween(column=column, min_value=0, max_value=0)]
+
+
+SUITES: list[Suite] = [
+    # ---- landing batches ------------------------------------------------------------------
+    Suite("landing_dossier_keys_unique_per_batch", Severity.FAIL, "landing dossiers",
+          "select (select count(*) - count(distinct (\"MaHoSo\", _batch_id)) from "
+          + LANDING.format(landing="{landing}", system="district_one_stop", entity="dossiers") + ") + "
+          "(select count(*) - count(distinct (id, _batch_id)) from "
+          + LANDING.format(landing="{landing}", system="ward_one_stop", entity="dossiers") + ") as duplicate_keys",
+          zero("duplicate_keys")),
+    Suite("landing_district_domains", Severity.FAIL, "landing district_one_stop.dossiers",
+          "select \"KenhThucHien\", \"TrangThaiHoSo\", \"MucDo\" from "
+          + LANDING.format(landing="{landing}", system="district_one_stop", entity="dossiers"),
+          lambda: [_gxe().ExpectColumnValuesToBeInSet(column="KenhThucHien", value_set=[1, 2, 3], mostly=0.999),
+                   _gxe().ExpectColumnValuesToBeInSet(column="TrangThaiHoSo", value_set=list(range(1, 11)),
+                                                      mostly=0.999),
+                   _gxe().ExpectColumnValuesToBeInSet(column="MucDo", value_set=[2, 3, 4], mostly=0.999)]),
+    Suite("landing_ward_domains", Severity.FAIL, "landing ward_one_stop.dossiers",
+          "select channel, status, online_level from "
+          + LANDING.format(landing="{landing}", system="ward_one_stop", entity="dossiers"),
+          lambda: [_gxe().ExpectColumnValuesToBeInSet(column="channel", value_set=["direct", "online", "postal"],
+                                                      mostly=0.999),
+                   _gxe().ExpectColumnValuesToBeInSet(column="online_level", value_set=["info", "partial", "full"],
+                                                      mostly=0.999)]),
+    Suite("landing_signature_types", Severity.FAIL, "landing dms.document_signatures",
+          "select \"SignatureType\" from " + LANDING.format(landing="{landing}", system="dms",
+                                                            entity="document_signatures"),
+          lambda: [_gxe().ExpectColumnValuesToBeInSet(column="SignatureType", value_set=["personal", "organisation"],
+                                                      mostly=0.999)]),
+    # ---- candidate marts --------------------------------------------------------------------
+    Suite("fct_dossier_rows", Severity.FAIL, "marts.fct_dossier",
+          "select dossier_id, unit_code, handling_level, on_time_status, received_at, finished_at, due_at "
+          "from marts.fct_dossier",
+          lambda: [_gxe().ExpectColumnValuesToNotBeNull(column="dossier_id"),
+                   _gxe().ExpectColumnValuesToNotBeNull(column="unit_code"),
+                   _gxe().ExpectColumnValuesToBeInSet(column="handling_level", value_set=["district", "ward"]),
+                   _gxe().ExpectColumnValuesToBeInSet(column="on_time_status", value_set=ON_TIME_STATUSES),
+                   _gxe().ExpectColumnPairValuesAToBeGreaterThanB(column_A="finished_at", column_B="received_at",
+                                                                 or_equal=True, ignore_row_if="either_value_is_missing"),
+                   _gxe().ExpectColumnPairValuesAToBeGreaterThanB(column_A="due_at", column_B="received_at",
+                                                                 or_equal=True, ignore_row_if="either_value_is_missing",
+                                                                 mostly=0.999)]),
+    Suite("fct_dossier_keys_and_references", Severity.FAIL, "marts.fct_dossier",
+          "select count(*) - count(distinct dossier_id) as duplicate_keys, "
+          "count(*) filter (where unit_code not in (select unit_code from marts.dim_admin_unit)) as unknown_units, "
+          "count(*) filter (where procedure_code not in (select procedure_code from marts.dim_procedure)) "
+          "as unknown_procedures from marts.fct_dossier",
+          lambda: [_gxe().ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=0)
+                   for c in ("duplicate_keys", "unknown_units", "unknown_procedures")]),
+    Suite("rpt_dossier_period_identity_and_rates", Severity.FAIL, "marts.rpt_dossier_period",
+          "select carried_over + received_new - resolved_total - in_progress_total as identity_gap, "
+          "on_time_rate, online_rate from marts.rpt_dossier_period",
+          lambda: [_gxe().ExpectColumnValuesToBeBetween(column="identity_gap", min_value=0, max_value=0),
+                   _gxe().ExpectColumnValuesToBeBetween(column="on_time_rate", min_value=0, max_value=1),
+                   _gxe().ExpectColumnValuesToBeBetween(column="online_rate", min_value=0, max_value=1)]),
+    Suite("rpt_document_period_rates", Severity.FAIL, "marts.rpt_document_period",
+          "select e_document_rate, fully_signed_rate from marts.rpt_document_period",
+          lambda: [_gxe().ExpectColumnValuesToBeBetween(column="e_document_rate", min_value=0, max_value=1),
+                   _gxe().ExpectColumnValuesToBeBetween(column="fully_signed_rate", min_value=0, max_value=1)]),
+    Suite("reconciliation_landing_to_fact", Severity.FAIL, "landing → marts.fct_dossier",
+          "select (select count(distinct \"MaHoSo\") from "
+          + LANDING.format(landing="{landing}", system="district_one_stop", entity="dossiers")
+          + ") - (select count(*) from marts.fct_dossier where source_system = 'district_one_stop') "
+          "as district_gap, (select count(distinct id) from "
+          + LANDING.format(landing="{landing}", system="ward_one_stop", entity="dossiers")
+          + ") - (select count(*) from marts.fct_dossier where source_system = 'ward_one_stop') as ward_gap",
+          lambda: [_gxe().ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=0)
+                   for c in ("district_gap", "ward_gap")]),
+    # ---- warnings: drift and freshness ------------------------------------------------------
+    Suite("volume_drop_vs_trailing_four_weeks", Severity.WARN, "marts.fct_dossier",
+          "with daily as (select unit_code, received_at::date as day, count(*) as n from marts.fct_dossier "
+          "where received_at is not null group by all), last_day as (select max(day) as d from daily), "
+          "recent as (select unit_code, sum(n) filter (where day > d - 7) / 7.0 as last_week, "
+          "sum(n) filter (where day > d - 35 and day <= d - 7) / 28.0 as trailing_avg from daily, last_day "
+          "group by unit_code) select unit_code, last_week / nullif(trailing_avg, 0) as ratio from recent "
+          "where trailing_avg >= 1",
+          lambda: [_gxe().ExpectColumnValuesToBeBetween(column="ratio", min_value=0.3, mostly=0.95)]),
+    Suite("late_share_jump", Severity.WARN, "marts.rpt_dossier_period",
+          "with m as (select unit_code, handling_level, period_start, resolved_late / nullif(resolved_total, 0) "
+          "as late_share from marts.rpt_dossier_period where period_type = 'month' and resolved_total >= 30) "
+          "select late_share - lag(late_share) over (partition by unit_code, handling_level order by period_start) "
+          "as late_share_jump from m",
+          lambda: [_gxe().ExpectColumnValuesToBeBetween(column="late_share_jump", max_value=0.2, mostly=0.99)]),
+    Suite("source_freshness", Severity.WARN, "marts.fct_dossier",
+          "select source_system, date_diff('day', max(coalesce(finished_at, received_at)), current_date) "
+          "as days_since_last_change from marts.fct_dossier group by source_system",
+          lambda: [_gxe().ExpectColumnValuesToBeBetween(column="days_since_last_change", max_value=2)]),
+    Suite("schema_drift_in_manifests", Severity.WARN, "landing manifests",
+          "select count(*) filter (where json_array_length(json_keys(schema_drift)) > 0) as batches_with_drift "
+          "from read_json('{landing}/*/*/batch=*/_manifest.json', union_by_name = true, "
+          "columns = {{schema_drift: 'JSON'}})",
+          zero("batches_with_drift")),
+]

@@ -1,0 +1,48 @@
+"""`python -m warehouse build|audit|publish|rollback|releases` — the warehouse side of the pipeline."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from cchc.settings import Settings
+from warehouse.build import build_candidate, candidate_path
+from warehouse.pipeline import audit_candidate, build_audit_publish
+from warehouse.publish import GateFailed, current_release, list_releases, publish, rollback
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m warehouse", description=__doc__)
+    parser.add_argument("command", choices=["build", "audit", "publish", "run", "rollback", "releases"])
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    try:
+        if args.command == "build":
+            result = build_candidate(settings)
+            print(f"candidate built in {result.seconds:.1f} s: {result.candidate}")
+        elif args.command == "audit":
+            result = audit_candidate(settings)
+            print(result.summary())
+            for check in result.failed + result.warnings:
+                print(" ", check.describe())
+            return 0 if result.passed else 1
+        elif args.command == "publish":
+            release = publish(settings, candidate_path(settings), audit_candidate(settings))
+            print(f"published release {release}")
+        elif args.command == "run":
+            _, audit, release = build_audit_publish(settings)
+            print(f"published release {release}: {audit.summary()}")
+        elif args.command == "rollback":
+            print(f"published release {rollback(settings)} again")
+        else:
+            current = current_release(settings)
+            for name in list_releases(settings):
+                print(("* " if name == current else "  ") + name)
+    except GateFailed as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,26 @@
+"""The warehouse run as one call each for Airflow tasks and the CLI: build → audit → publish."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cchc.settings import Settings
+from expectations.framework import AuditResult
+from expectations.runner import audit as run_audit
+from warehouse.build import BuildResult, build_candidate, candidate_path
+from warehouse.publish import publish, write_report
+
+
+def audit_candidate(settings: Settings, candidate: Path | None = None) -> AuditResult:
+    return run_audit(candidate or candidate_path(settings), settings.landing_dir)
+
+
+def build_audit_publish(settings: Settings, as_of_date: str | None = None) -> tuple[BuildResult, AuditResult, str]:
+    build = build_candidate(settings, as_of_date=as_of_date)
+    audit = audit_candidate(settings, build.candidate)
+    release = publish(settings, build.candidate, audit,
+                      dbt_summary={"seconds": round(build.seconds, 2), "nodes": len(build.results)})
+    return build, audit, release
+
+
+__all__ = ["audit_candidate", "build_audit_publish", "write_report"]

@@ -1,0 +1,179 @@
+"""Write–audit–publish on DuckDB files.
+
+The candidate (built by dbt) is audited read-only; only if no fail-severity check failed are its
+public marts copied into a new release file `<data>/releases/<id>/cchc.duckdb` (with the check
+results and a release manifest), exported, and then published by atomically replacing the symlink
+`<data>/published/cchc.duckdb` → `../releases/<id>/cchc.duckdb` (os.replace on the same file
+system). A BI tool that opened the old file read-only keeps its open file; a new connection sees
+the new release. No process ever writes to a published file.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import shutil
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from cchc.settings import Settings
+from expectations.framework import AuditResult
+
+PUBLIC_SCHEMA = "marts"
+REPORT_TABLES = ("rpt_dossier_period", "rpt_document_period")
+KEEP_RELEASES = 5
+
+
+class GateFailed(RuntimeError):
+    """The audit found fail-severity problems; nothing was published."""
+
+
+def published_path(settings: Settings) -> Path:
+    return settings.data_dir / "published" / "cchc.duckdb"
+
+
+def releases_dir(settings: Settings) -> Path:
+    return settings.data_dir / "releases"
+
+
+def current_release(settings: Settings) -> str | None:
+    link = published_path(settings)
+    return Path(os.readlink(link)).parent.name if link.is_symlink() else None
+
+
+def list_releases(settings: Settings) -> list[str]:
+    root = releases_dir(settings)
+    return sorted(p.name for p in root.iterdir() if (p / "release.json").exists()) if root.exists() else []
+
+
+def write_report(path: Path, audit: AuditResult, title: str) -> Path:
+    """A self-contained HTML page of every check (the ephemeral GX context keeps no Data Docs site)."""
+    rows = "".join(
+        f"<tr class='{'ok' if r.success else r.severity}'><td>{html.escape(r.suite)}</td><td>{r.severity}</td>"
+        f"<td>{html.escape(r.target)}</td><td>{html.escape(r.column or '')}</td>"
+        f"<td>{html.escape(r.expectation)}</td><td>{'pass' if r.success else 'FAIL'}</td>"
+        f"<td>{r.unexpected_count if r.unexpected_count is not None else ''}</td>"
+        f"<td>{html.escape(', '.join(r.sample[:5]) or (r.error or ''))}</td></tr>"
+        for r in audit.results)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "<!doctype html><meta charset='utf-8'><title>" + html.escape(title) + "</title>"
+        "<style>body{font-family:sans-serif}td,th{padding:2px 8px;border-bottom:1px solid #ddd}"
+        ".fail{background:#fdd}.warn{background:#ffd}</style>"
+        f"<h1>{html.escape(title)}</h1><p>{json.dumps(audit.summary())}</p>"
+        "<table><tr><th>suite</th><th>severity</th><th>target</th><th>column</th><th>expectation</th>"
+        f"<th>result</th><th>unexpected</th><th>sample / error</th></tr>{rows}</table>", encoding="utf-8")
+    return path
+
+
+def gate(audit: AuditResult, report: Path) -> None:
+    if audit.passed:
+        return
+    lines = "\n".join("  " + r.describe() for r in audit.failed)
+    raise GateFailed(f"{len(audit.failed)} fail-severity check(s) failed; nothing published. Report: {report}\n{lines}")
+
+
+def _landing_batches(settings: Settings) -> list[str]:
+    return sorted(str(p.parent.relative_to(settings.landing_dir))
+                  for p in settings.landing_dir.glob("*/*/batch=*/_manifest.json"))
+
+
+def _export(release: Path, con: duckdb.DuckDBPyConnection) -> list[str]:
+    exports = release / "exports"
+    exports.mkdir()
+    written = []
+    tables = [t for (t,) in con.execute(
+        "select table_name from information_schema.tables where table_schema = ? and table_name like 'rpt_%'",
+        [PUBLIC_SCHEMA]).fetchall()]
+    for table in tables:
+        for fmt in ("parquet", "csv"):
+            target = exports / f"{table}.{fmt}"
+            con.execute(f"copy {PUBLIC_SCHEMA}.{table} to '{target}' (format {fmt})")
+            written.append(target.name)
+    import pandas as pd
+
+    with pd.ExcelWriter(exports / "cchc_reports.xlsx", engine="openpyxl") as xlsx:
+        for table in REPORT_TABLES:
+            if table in tables:
+                con.execute(f"select * from {PUBLIC_SCHEMA}.{table} order by all limit 1000000").df().to_excel(
+                    xlsx, sheet_name=table[:31], index=False)
+    written.append("cchc_reports.xlsx")
+    return written
+
+
+def publish(settings: Settings, candidate: Path, audit: AuditResult, *, dbt_summary: dict | None = None,
+            keep: int = KEEP_RELEASES, _before_swap=None) -> str:
+    """Copy the audited candidate into a new release and make it the published warehouse."""
+    release_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    report = write_report(settings.data_dir / "audits" / f"{release_id}.html", audit, f"CCHC audit {release_id}")
+    gate(audit, report)
+    release = releases_dir(settings) / release_id
+    release.mkdir(parents=True)
+    report = Path(shutil.copy(report, release / "quality_report.html"))
+    target = release / "cchc.duckdb"
+    con = duckdb.connect(str(target))
+    try:
+        con.execute(f"attach '{candidate}' as candidate (read_only)")
+        con.execute(f"create schema {PUBLIC_SCHEMA}")
+        tables = [t for (t,) in con.execute(
+            "select table_name from information_schema.tables where table_catalog = 'candidate' "
+            "and table_schema = ?", [PUBLIC_SCHEMA]).fetchall()]
+        for table in tables:
+            con.execute(f"create table {PUBLIC_SCHEMA}.{table} as select * from candidate.{PUBLIC_SCHEMA}.{table}")
+        con.execute("detach candidate")
+        checks = [asdict(r) | {"sample": json.dumps(r.sample, ensure_ascii=False)} for r in audit.results]
+        import pandas as pd
+
+        frame = pd.DataFrame(checks)
+        con.register("checks", frame)
+        con.execute(f"create table {PUBLIC_SCHEMA}.quality_check_result as select '{release_id}' as release_id, * "
+                    "from checks")
+        manifest = {"release_id": release_id, "published_at": datetime.now(UTC).isoformat(),
+                    "tables": tables, "landing_batches": _landing_batches(settings),
+                    "gx_summary": audit.summary(), "dbt_summary": dbt_summary or {},
+                    "quality_report": str(report.relative_to(settings.data_dir))}
+        con.execute(f"create table {PUBLIC_SCHEMA}.release_manifest as select ? as release_id, ? as manifest",
+                    [release_id, json.dumps(manifest, ensure_ascii=False)])
+        manifest["exports"] = _export(release, con)
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    (release / "release.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+    if _before_swap:
+        _before_swap()
+    _point_published_at(settings, release_id)
+    _prune(settings, keep)
+    return release_id
+
+
+def _point_published_at(settings: Settings, release_id: str) -> None:
+    link = published_path(settings)
+    link.parent.mkdir(parents=True, exist_ok=True)
+    tmp = link.with_name(f".cchc.duckdb.{release_id}.tmp")
+    tmp.unlink(missing_ok=True)
+    os.symlink(Path("..") / "releases" / release_id / "cchc.duckdb", tmp)
+    os.replace(tmp, link)  # atomic: readers see the old or the new release, never neither
+
+
+def rollback(settings: Settings) -> str:
+    """Publish the release before the current one again."""
+    releases, current = list_releases(settings), current_release(settings)
+    older = [r for r in releases if current is None or r < current]
+    if not older:
+        raise RuntimeError(f"no release older than {current} to roll back to (kept: {releases})")
+    _point_published_at(settings, older[-1])
+    return older[-1]
+
+
+def _prune(settings: Settings, keep: int) -> None:
+    current = current_release(settings)
+    for name in list_releases(settings)[:-keep]:
+        if name != current:
+            shutil.rmtree(releases_dir(settings) / name, ignore_errors=True)
+    for stale in releases_dir(settings).iterdir():  # releases that never got a release.json
+        if not (stale / "release.json").exists() and stale.name != current:
+            shutil.rmtree(stale, ignore_errors=True)
