@@ -69,7 +69,7 @@ def run_suite(context, con: duckdb.DuckDBPyConnection, suite: Suite, landing: Pa
     """One suite, chunk by chunk. Any error becomes a failed check naming the suite (fail-closed)."""
     merged: dict[tuple, CheckResult] = {}
     try:
-        reader = con.execute(suite.sql.format(landing=landing)).to_arrow_reader(suite.chunk_rows)
+        reader = con.sql(suite.sql.format(landing=landing)).to_arrow_reader(suite.chunk_rows)
         chunk = 0
         for batch in reader:
             frame = batch.to_pandas()

@@ -1,0 +1,130 @@
+"""Write–audit–publish: bad data never reaches the published warehouse; releases swap atomically."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+
+import duckdb
+import openpyxl
+import pytest
+
+from cchc.settings import Settings, SourceSystem
+from expectations.framework import Severity, Suite
+from expectations.runner import audit
+from extractors.run import extract_system
+from simulators.scenario import SCENARIO_DIR, load_scenario
+from simulators.testing import running_simulators
+from simulators.world import WorldConfig
+from warehouse.build import build_candidate
+from warehouse.publish import GateFailed, current_release, publish, published_path, rollback
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    settings = replace(Settings(), data_dir=tmp_path_factory.mktemp("gate"), pii_key="k")
+    scenario = load_scenario(SCENARIO_DIR / "tay-ho-2024q1.yaml")
+    with running_simulators(WorldConfig(scenario=scenario, dossiers=1500)) as cluster:
+        for system in SourceSystem:
+            extract_system(system, settings, cluster.base_url(system))
+    return settings, build_candidate(settings, as_of_date="2030-01-01").candidate
+
+
+@pytest.fixture
+def fresh(built, tmp_path):
+    """A private copy of the built data dir, so tests can break things."""
+    settings, candidate = built
+    data = tmp_path / "data"
+    shutil.copytree(settings.data_dir, data, symlinks=True)
+    settings = replace(settings, data_dir=data)
+    return settings, data / candidate.relative_to(built[0].data_dir)
+
+
+def release_of(path) -> str:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute("select release_id from marts.release_manifest").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_clean_candidate_publishes_with_exports(fresh):
+    settings, candidate = fresh
+    result = audit(candidate, settings.landing_dir)
+    assert result.passed, [c.describe() for c in result.failed]
+    release = publish(settings, candidate, result)
+    assert current_release(settings) == release == release_of(published_path(settings))
+    exports = settings.data_dir / "releases" / release / "exports"
+    book = openpyxl.load_workbook(exports / "cchc_reports.xlsx", read_only=True)
+    assert {"rpt_dossier_period", "rpt_document_period"} <= set(book.sheetnames)
+    assert (exports / "rpt_dossier_period.parquet").exists() and (exports / "rpt_dossier_period.csv").exists()
+    con = duckdb.connect(str(published_path(settings)), read_only=True)
+    schemas = {s for (s,) in con.execute("select distinct table_schema from information_schema.tables").fetchall()}
+    checks = con.execute("select count(*) from marts.quality_check_result").fetchone()[0]
+    assert schemas == {"marts"} and checks == len(result.results)
+
+
+def test_bad_data_blocks_publication_and_the_old_release_stays(fresh):
+    settings, candidate = fresh
+    first = publish(settings, candidate, audit(candidate, settings.landing_dir))
+    con = duckdb.connect(str(candidate))
+    con.execute("update marts.rpt_dossier_period set carried_over = carried_over + 1 where period_type = 'month'")
+    con.execute("update marts.fct_dossier set on_time_status = 'whenever' where dossier_id in "
+                "(select dossier_id from marts.fct_dossier limit 3)")
+    con.close()
+    result = audit(candidate, settings.landing_dir)
+    with pytest.raises(GateFailed) as err:
+        publish(settings, candidate, result)
+    message = str(err.value)
+    assert "identity_gap" in message and "on_time_status" in message and "whenever" in message
+    assert current_release(settings) == first and release_of(published_path(settings)) == first
+    assert list((settings.data_dir / "audits").glob("*.html"))
+
+
+def test_open_reader_keeps_its_release_and_new_readers_see_the_new_one(fresh):
+    settings, candidate = fresh
+    first = publish(settings, candidate, audit(candidate, settings.landing_dir))
+    reader = duckdb.connect(str(published_path(settings)), read_only=True)  # as Superset with read_only
+    assert reader.execute("select release_id from marts.release_manifest").fetchone()[0] == first
+    second = publish(settings, candidate, audit(candidate, settings.landing_dir))
+    assert reader.execute("select release_id from marts.release_manifest").fetchone()[0] == first
+    assert reader.execute("select count(*) from marts.fct_dossier").fetchone()[0] > 0
+    reader.close()
+    assert second != first and release_of(published_path(settings)) == second
+
+
+def test_crash_between_audit_and_publish_leaves_the_previous_release(fresh):
+    settings, candidate = fresh
+    first = publish(settings, candidate, audit(candidate, settings.landing_dir))
+
+    def crash():
+        raise SystemExit("killed between writing the release and the swap")
+
+    with pytest.raises(SystemExit):
+        publish(settings, candidate, audit(candidate, settings.landing_dir), _before_swap=crash)
+    assert current_release(settings) == first and release_of(published_path(settings)) == first
+
+
+def test_rollback_restores_the_previous_release(fresh):
+    settings, candidate = fresh
+    first = publish(settings, candidate, audit(candidate, settings.landing_dir))
+    publish(settings, candidate, audit(candidate, settings.landing_dir))
+    assert rollback(settings) == first
+    assert release_of(published_path(settings)) == first
+
+
+def test_a_check_that_errors_is_a_failure(fresh):
+    settings, candidate = fresh
+
+    def broken():
+        raise RuntimeError("expectation factory exploded")
+
+    suites = [
+        Suite("missing_table", Severity.FAIL, "marts.nope", "select x from marts.nope", lambda: []),
+        Suite("raising_expectations", Severity.FAIL, "marts.fct_dossier", "select 1 as x", broken),
+    ]
+    import great_expectations.expectations as gxe
+    suites.append(Suite("missing_column", Severity.FAIL, "marts.fct_dossier", "select dossier_id from marts.fct_dossier",
+                        lambda: [gxe.ExpectColumnValuesToNotBeNull(column="no_such_column")]))
+    result = audit(candidate, settings.landing_dir, suites)
+    assert not result.passed and {c.suite for c in result.failed} == {s.name for s in suites}
