@@ -268,10 +268,13 @@ def extract_endpoint(system: SourceSystem, entity: str, settings: Settings, base
 
 
 def extract_system(system: SourceSystem, settings: Settings, base_url: str, window: Window | None = None,
-                   config: ExtractConfig | None = None) -> list[Manifest]:
-    """Every endpoint of one source system (reference lists first, then transactional data)."""
+                   config: ExtractConfig | None = None, end: datetime | None = None) -> list[Manifest]:
+    """Every endpoint of one source system (reference lists first, then transactional data).
+
+    With `window`, exactly that window; otherwise each endpoint from its high-water mark minus the
+    look-back up to `end` (default now) — one end for every endpoint, so their batches line up."""
     config = config or ExtractConfig()
-    end = now_local()  # one end for every endpoint of the run, so their batches line up
+    end = end or now_local()
     order = sorted(SOURCES[system].endpoints, key=lambda e: bool(e.children))
     return [extract_endpoint(system, e.entity, settings, base_url,
                              window or incremental_window(system, e.entity, settings, config, end), config)

@@ -1,0 +1,69 @@
+"""What the Airflow tasks call: source connections → extractor settings, windows, gate handoff.
+
+Kept out of dags/ so DAG files stay thin and nothing heavy is imported at parse time.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from cchc.settings import Settings, SourceSystem
+
+VN_TZ = timezone(timedelta(hours=7))
+
+CONNECTION_IDS = {
+    SourceSystem.DISTRICT: "cchc_district_one_stop",
+    SourceSystem.WARD: "cchc_ward_one_stop",
+    SourceSystem.DMS: "cchc_dms",
+}
+WRITER_POOL = "duckdb_writer"  # one slot: DuckDB allows one writer process per file
+
+
+def settings_with_connection(system: SourceSystem, connection) -> tuple[Settings, str]:
+    """Base URL and credentials of a source from its Airflow connection (never from code)."""
+    settings = Settings.from_env()
+    base_url = f"{connection.conn_type or 'http'}://{connection.host}:{connection.port}"
+    creds = settings.credentials
+    if system is SourceSystem.DISTRICT:
+        creds = replace(creds, district_token=connection.password or creds.district_token)
+    elif system is SourceSystem.WARD:
+        creds = replace(creds, ward_api_key=connection.password or creds.ward_api_key)
+    else:
+        creds = replace(creds, dms_user=connection.login or creds.dms_user,
+                        dms_password=connection.password or creds.dms_password)
+    return replace(settings, credentials=creds), base_url
+
+
+def to_local(moment: datetime) -> datetime:
+    """An Airflow (timezone-aware) datetime as naive Vietnam local time, the sources' clock."""
+    return moment.astimezone(VN_TZ).replace(tzinfo=None)
+
+
+def extract(system: SourceSystem, connection, interval_start, interval_end, exact_window: bool) -> list[dict]:
+    """Land a source. Scheduled runs read from the high-water mark (minus look-back) up to the run's
+    interval end; backfills and `exact_window` runs read exactly their data interval."""
+    from extractors.run import Window, extract_system
+
+    settings, base_url = settings_with_connection(system, connection)
+    window = Window(to_local(interval_start), to_local(interval_end)) if exact_window else None
+    manifests = extract_system(system, settings, base_url, window, end=to_local(interval_end))
+    return [asdict(m) for m in manifests]
+
+
+def save_audit(settings: Settings, audit, name: str) -> str:
+    path = settings.data_dir / "audits" / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"seconds": audit.seconds, "results": [asdict(r) for r in audit.results]},
+                               ensure_ascii=False))
+    return str(path)
+
+
+def load_audit(path: str):
+    from expectations.framework import AuditResult, CheckResult, Severity
+
+    raw = json.loads(Path(path).read_text())
+    return AuditResult([CheckResult(**{**r, "severity": Severity(r["severity"])}) for r in raw["results"]],
+                       raw["seconds"])
