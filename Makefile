@@ -8,7 +8,7 @@ VENV := .venv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: install test lint simulators clean
+.PHONY: install test lint simulators demo airflow clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -28,6 +28,18 @@ test: install lint
 
 simulators: install
 	$(VENV)/bin/python -m simulators serve
+
+# make demo [SCENARIO=simulators/scenarios/hoai-duc-2018.yaml] [DATA_DIR=/path]
+SCENARIO ?= simulators/scenarios/tay-ho-2024q1.yaml
+DATA_DIR ?= $(CURDIR)/data
+demo: install
+	CCHC_DATA_DIR=$(abspath $(DATA_DIR)) $(VENV)/bin/python -m cchc.demo --scenario $(SCENARIO)
+
+# Airflow standalone (UI on :8080) with the project's DAGs, pool and connections; simulators separately.
+airflow: install
+	CCHC_DATA_DIR=$(abspath $(DATA_DIR)) $(VENV)/bin/python -c "import os, sys; from cchc.demo import airflow_env; \
+	from cchc.settings import Settings; env = airflow_env(Settings.from_env()); \
+	os.makedirs(env['AIRFLOW_HOME'], exist_ok=True); os.execvpe('$(VENV)/bin/airflow', ['airflow', 'standalone'], env)"
 
 clean:
 	rm -rf $(VENV) .tools data
