@@ -24,7 +24,7 @@ def extract_dag(system: SourceSystem, schedule: str, conn_id: str):
     @dag(
         dag_id=f"cchc_extract_{system.value}",
         schedule=schedule,
-        start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Ho_Chi_Minh"),
+        start_date=pendulum.datetime(2015, 1, 1, tz="Asia/Ho_Chi_Minh"),  # backfills may reach any reported year
         catchup=False,
         max_active_runs=1,
         params={"exact_window": Param(False, type="boolean", description="read exactly the data interval")},

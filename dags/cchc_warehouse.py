@@ -21,7 +21,7 @@ from cchc.settings import SourceSystem
 @dag(
     dag_id="cchc_warehouse",
     schedule=LANDING_ASSETS[SourceSystem.DISTRICT] | LANDING_ASSETS[SourceSystem.WARD] | LANDING_ASSETS[SourceSystem.DMS],
-    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Ho_Chi_Minh"),
+    start_date=pendulum.datetime(2015, 1, 1, tz="Asia/Ho_Chi_Minh"),  # backfills may reach any reported year
     catchup=False,
     max_active_runs=1,
     tags=["cchc", "warehouse"],
