@@ -1,0 +1,41 @@
+"""bridge_admin_unit_succession: old commune (before 1 July 2025) → new commune, many-to-many.
+
+From the vietnamadminunits converter data (VAU, data/converter_2025.json). An old commune that went
+whole into one new commune has weight 1; one split across several new communes is shared among
+them in proportion to the new communes' areas — an approximation (the package gives no overlap
+areas); weights of one old commune sum to 1.
+"""
+
+import json
+import sqlite3
+from importlib import resources
+
+import pandas as pd
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    base = resources.files("vietnamadminunits") / "data"
+    converter = json.loads((base / "converter_2025.json").read_text(encoding="utf-8"))
+    with sqlite3.connect(f"file:{base / 'dataset.db'}?mode=ro", uri=True) as con:
+        old = pd.read_sql_query("select provinceKey || '_' || districtKey || '_' || wardKey as old_key, "
+                                "wardCode as old_code from admin_units_legacy", con)
+        new = pd.read_sql_query("select provinceKey || '_' || wardKey as new_key, wardCode as new_code "
+                                "from admin_units", con)
+    rows = []
+    for province, wards in converter["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
+        for new_ward, old_keys in wards.items():
+            rows += [(old_key, f"{province}_{new_ward}", 1.0, False) for old_key in old_keys]
+    for province, splits in converter["DICT_PROVINCE_WARD_DIVIDED"].items():
+        for old_key, targets in splits.items():
+            total = sum(t.get("newWardAreaKm2") or 0 for t in targets) or len(targets)
+            for t in targets:
+                share = (t.get("newWardAreaKm2") or 0) / total if total != len(targets) else 1 / len(targets)
+                rows.append((old_key, f"{province}_{t['newWardKey']}", share, True))
+    bridge = pd.DataFrame(rows, columns=["old_key", "new_key", "weight", "is_divided"])
+    bridge = bridge.merge(old, on="old_key").merge(new, on="new_key")
+    bridge = bridge.groupby(["old_code", "new_code"], as_index=False).agg(weight=("weight", "sum"),
+                                                                          is_divided=("is_divided", "max"))
+    bridge["weight"] = bridge["weight"] / bridge.groupby("old_code")["weight"].transform("sum")
+    bridge["valid_from"] = pd.Timestamp("2025-07-01").date()
+    return bridge[["old_code", "new_code", "weight", "is_divided", "valid_from"]]
