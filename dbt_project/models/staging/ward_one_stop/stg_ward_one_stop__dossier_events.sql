@@ -11,11 +11,7 @@ renamed as (
         event_id,
         dossier_id,
         status as status_raw,
-        case status
-            when 'new' then 1 when 'received' then 2 when 'rejected' then 3 when 'processing' then 4
-            when 'supplement_requested' then 5 when 'financial_obligation' then 6 when 'withdrawn' then 7
-            when 'stopped' then 8 when 'processed' then 9 when 'returned' then 10
-        end as status_code,
+        {{ ward_status_code('status') }} as status_code,
         note as description,
         actor_role,
         {{ vn_iso_ts('occurred_at') }} as occurred_at

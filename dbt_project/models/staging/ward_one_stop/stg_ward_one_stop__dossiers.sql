@@ -23,11 +23,7 @@ renamed as (
         channel,
         case channel when 'direct' then 1 when 'online' then 2 when 'postal' then 3 end as channel_code,
         online_level,
-        case status
-            when 'new' then 1 when 'received' then 2 when 'rejected' then 3 when 'processing' then 4
-            when 'supplement_requested' then 5 when 'financial_obligation' then 6 when 'withdrawn' then 7
-            when 'stopped' then 8 when 'processed' then 9 when 'returned' then 10
-        end as status_code,
+        {{ ward_status_code('status') }} as status_code,
         status as status_raw,
         -- flags
         coalesce(return_method = 'postal', false) as postal_return_requested,
