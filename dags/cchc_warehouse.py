@@ -11,7 +11,7 @@ published-warehouse Asset. Every task that writes the build database runs in the
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import dag, task
+from airflow.sdk import Param, dag, task
 
 from cchc.assets import LANDING_ASSETS, PUBLISHED_WAREHOUSE
 from cchc.orchestration import WRITER_POOL
@@ -24,17 +24,19 @@ from cchc.settings import SourceSystem
     start_date=pendulum.datetime(2015, 1, 1, tz="Asia/Ho_Chi_Minh"),  # backfills may reach any reported year
     catchup=False,
     max_active_runs=1,
+    params={"full_refresh": Param(False, type="boolean", description="rebuild incremental facts from scratch")},
     tags=["cchc", "warehouse"],
     doc_md=__doc__,
 )
 def cchc_warehouse():
     @task(pool=WRITER_POOL)
-    def build() -> dict:
-        """dbt build (staging → intermediate → marts, tests and unit tests) into the candidate file."""
+    def build(**context) -> dict:
+        """dbt build (staging → intermediate → marts, tests and unit tests) into the candidate file;
+        large facts incrementally (delete+insert by key) unless `full_refresh`."""
         from cchc.settings import Settings
         from warehouse.build import build_candidate
 
-        result = build_candidate(Settings.from_env())
+        result = build_candidate(Settings.from_env(), full_refresh=bool(context["params"]["full_refresh"]))
         return {"candidate": str(result.candidate), "seconds": round(result.seconds, 2),
                 "model_seconds": result.model_seconds}
 
