@@ -8,7 +8,7 @@ VENV := .venv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: install test lint simulators demo airflow clean
+.PHONY: install test lint simulators demo airflow bench clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -41,5 +41,13 @@ airflow: install
 	from cchc.settings import Settings; env = airflow_env(Settings.from_env()); \
 	os.makedirs(env['AIRFLOW_HOME'], exist_ok=True); os.execvpe('$(VENV)/bin/airflow', ['airflow', 'standalone'], env)"
 
+# make bench [SCALE=1m|10m|30m|20k] [OUT=.bench] [SAMPLE=1m]: the whole pipeline at scale, writes
+# OUT/bench.json and OUT/bench.md. At most SAMPLE dossiers are extracted over HTTP; the rest are key-rewritten copies.
+SCALE ?= 1m
+OUT ?= .bench
+SAMPLE ?= 1m
+bench: install
+	$(VENV)/bin/python -m bench --scale $(SCALE) --out $(abspath $(OUT)) --sample $(SAMPLE)
+
 clean:
-	rm -rf $(VENV) .tools data
+	rm -rf $(VENV) .tools data .bench

@@ -1,0 +1,146 @@
+"""`python -m bench --scale 1m --out DIR`: the whole pipeline at a chosen scale (`make bench`).
+
+1. extract: the simulators serve a world of min(scale, --sample) dossiers (+ a fifth as many
+   documents); all three systems are extracted over HTTP into a fresh landing zone;
+2. the landed sample is copied with rewritten keys up to the scale (bench/landing.py says why);
+3. build (dbt, full refresh), gate (GX), publish, then incremental (~1 % of dossiers change the
+   next day: incremental build → gate → publish, asserted equal to a full rebuild).
+Every stage runs in its own process; its peak RSS comes from wait4. Writes OUT/bench.json and
+OUT/bench.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.landing import replicate
+from bench.stages import PORTS
+
+STAGES = ("extract", "build", "gate", "publish", "incremental")
+SAMPLE_MAX = 1_000_000
+
+
+def parse_scale(text: str) -> int:
+    """'1m' → 1,000,000; '20k' → 20,000; plain integers as they are."""
+    text = text.strip().lower().replace("_", "")
+    factor = {"k": 1_000, "m": 1_000_000}.get(text[-1:], 1)
+    return int(float(text.rstrip("km")) * factor)
+
+
+def run_stage(stage: str, data_dir: Path, out: Path) -> dict:
+    result_file = out / f"{stage}.result.json"
+    result_file.unlink(missing_ok=True)
+    print(f"[bench] {stage} …", flush=True)
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "bench.stages", stage, "--data-dir", str(data_dir),
+                             "--result", str(result_file)])
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"[bench] stage {stage} failed (exit {proc.returncode}); see its output above")
+    result = json.loads(result_file.read_text())
+    result["peak_rss_bytes"] = usage.ru_maxrss * 1024  # Linux reports KiB; includes reaped children (dbt)
+    result["process_wall_seconds"] = round(wall, 2)
+    print(f"[bench] {stage}: {result['seconds']} s, peak RSS {result['peak_rss_bytes'] / 2**30:.2f} GiB", flush=True)
+    return result
+
+
+def start_simulators(dossiers: int) -> subprocess.Popen:
+    env = {**os.environ, "CCHC_SIM_DISTRICT_PORT": str(PORTS.district), "CCHC_SIM_WARD_PORT": str(PORTS.ward),
+           "CCHC_SIM_DMS_PORT": str(PORTS.dms)}
+    server = subprocess.Popen([sys.executable, "-m", "simulators", "serve", "--dossiers", str(dossiers)],
+                              env=env, stdout=subprocess.PIPE, text=True)
+    for line in server.stdout:
+        if line.startswith("Ctrl-C"):
+            return server
+    raise SystemExit(f"[bench] the simulators exited (code {server.wait()}) before serving")
+
+
+def _note(name: str, stage: dict) -> str:
+    if name == "extract":
+        return (f"{stage['dossiers']:,} dossiers over HTTP, {stage['records_per_s']:,} dossiers/s (dossier endpoints, "
+                f"nested entities included); all three systems {stage['seconds']} s")
+    if name == "build":
+        slowest = ", ".join(f"{k} {v} s" for k, v in list(stage["models_seconds"].items())[:3])
+        return (f"{stage['fct_dossier_rows']:,} fct_dossier rows; database {stage['database_bytes'] / 2**20:,.0f} MiB;"
+                f" slowest models: {slowest}")
+    if name == "gate":
+        return f"{stage['checks']} checks, {stage['failed']} failed, {stage['warnings']} warnings"
+    if name == "publish":
+        return f"release {stage['release']}"
+    return (f"{stage['dossiers_changed']:,} dossiers changed; build {stage['build_seconds']} s, gate "
+            f"{stage['gate_seconds']} s, publish {stage['publish_seconds']} s; identical to a full rebuild: "
+            f"{stage['identical_to_full_rebuild']}")
+
+
+def markdown(report: dict) -> str:
+    rows = ["| stage | seconds | peak RSS (GiB) | notes |", "|---|---:|---:|---|"]
+    for name in STAGES:
+        stage = report["stages"][name]
+        rows.append(f"| {name} | {stage['seconds']} | {stage['peak_rss_bytes'] / 2**30:.2f} | {_note(name, stage)} |")
+    head = (f"Scale {report['scale']:,} dossiers ({report['sample']:,} extracted over HTTP × {report['copies']}), "
+            f"{report['date']}, {report['machine']}, commit {report['commit']}\n\n")
+    return head + "\n".join(rows) + "\n"
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", default="1m", help="dossiers in total: 20k, 1m, 10m, 30m (default 1m)")
+    parser.add_argument("--out", type=Path, default=Path(".bench"), help="where bench.json/bench.md and the data go")
+    parser.add_argument("--sample", default="1m", help="at most this many dossiers are extracted over HTTP")
+    args = parser.parse_args(argv)
+    scale, sample_max = parse_scale(args.scale), parse_scale(args.sample)
+    sample = min(scale, sample_max)
+    copies = max(1, round(scale / sample))
+    out = args.out.resolve()
+    data_dir = out / "data"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True)
+    stages: dict[str, dict] = {}
+
+    print(f"[bench] simulators: building a world of {sample:,} dossiers …", flush=True)
+    server = start_simulators(sample)
+    try:
+        stages["extract"] = run_stage("extract", data_dir, out)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    print(f"[bench] copying the landed sample ×{copies} …", flush=True)
+    started = time.perf_counter()
+    replicate(data_dir / "landing", copies)
+    prepare_seconds = round(time.perf_counter() - started, 2)
+    for stage in STAGES[1:]:
+        stages[stage] = run_stage(stage, data_dir, out)
+
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    report = {"scale": stages["extract"]["dossiers"] * copies, "sample": stages["extract"]["dossiers"],
+              "copies": copies, "prepare_seconds": prepare_seconds,
+              "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+              "machine": f"{os.cpu_count()} cores, {_memory_gib()} GiB, {platform.system()} {platform.machine()}",
+              "commit": commit or "unknown", "stages": stages}
+    (out / "bench.json").write_text(json.dumps(report, indent=2))
+    table = markdown(report)
+    (out / "bench.md").write_text(table)
+    print(table)
+    return report
+
+
+def _memory_gib() -> int:
+    import psutil
+
+    return round(psutil.virtual_memory().total / 2**30)
+
+
+if __name__ == "__main__":
+    main()

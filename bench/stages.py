@@ -1,0 +1,140 @@
+"""One benchmark stage per process: `python -m bench.stages STAGE --data-dir D --result F`.
+
+Each stage runs in its own process so the parent can read that process's peak RSS (children such
+as dbt included) from `wait4`, untouched by earlier stages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from cchc.settings import Settings, SimulatorPorts, SourceSystem
+
+PORTS = SimulatorPorts(district=18721, ward=18722, dms=18723)
+# The default simulated world covers 2024-01-01..2024-06-30; its clock stops at the end of June.
+EXTRACT_WINDOW = (datetime(2000, 1, 1), datetime(2024, 7, 1))
+AS_OF = "2024-07-01"
+NEXT_DAY_AS_OF = "2024-07-02"
+
+
+def settings_for(data_dir: Path) -> Settings:
+    return replace(Settings.from_env(), data_dir=data_dir, ports=PORTS)
+
+
+def extract(settings: Settings) -> dict:
+    """All three systems over HTTP into the landing zone; dossiers/s over the one-stop dossier endpoints."""
+    from extractors.run import Window, extract_endpoint, extract_system
+
+    window = Window(*EXTRACT_WINDOW)
+    started = time.perf_counter()
+    dossiers = 0
+    for system in (SourceSystem.DISTRICT, SourceSystem.WARD):
+        dossiers += extract_endpoint(system, "dossiers", settings, PORTS.base_url(system), window).counts["written"]
+    dossier_seconds = time.perf_counter() - started
+    for system in SourceSystem:  # the rest: reference lists, events, ratings, documents (dossiers again: replaced)
+        extract_system(system, settings, PORTS.base_url(system), window)
+    return {"seconds": round(time.perf_counter() - started, 2), "dossiers": dossiers,
+            "dossier_endpoints_seconds": round(dossier_seconds, 2),
+            "records_per_s": round(dossiers / dossier_seconds)}
+
+
+def build(settings: Settings, as_of: str = AS_OF, full_refresh: bool = True) -> dict:
+    from warehouse.build import build_candidate
+
+    result = build_candidate(settings, full_refresh=full_refresh, as_of_date=as_of)
+    slowest = sorted(result.model_seconds.items(), key=lambda kv: -kv[1])
+    return {"seconds": round(result.seconds, 2), "models_seconds": {k: round(v, 2) for k, v in slowest},
+            "database_bytes": result.candidate.stat().st_size,
+            "fct_dossier_rows": _count(result.candidate, "marts.fct_dossier")}
+
+
+def gate(settings: Settings) -> dict:
+    from cchc.orchestration import save_audit
+    from warehouse.pipeline import audit_candidate
+
+    started = time.perf_counter()
+    audit = audit_candidate(settings)
+    seconds = time.perf_counter() - started
+    save_audit(settings, audit, "bench")
+    return {**audit.summary(), "seconds": round(seconds, 2)}
+
+
+def publish(settings: Settings) -> dict:
+    from cchc.orchestration import load_audit
+    from warehouse.build import candidate_path
+    from warehouse.publish import publish as publish_release
+
+    audit = load_audit(str(settings.data_dir / "audits" / "bench.json"))
+    started = time.perf_counter()
+    release = publish_release(settings, candidate_path(settings), audit)
+    return {"seconds": round(time.perf_counter() - started, 2), "release": release}
+
+
+def incremental(settings: Settings) -> dict:
+    """The next day: ~1 % of dossiers change; incremental build → gate → publish, then prove it equals a
+    full rebuild of the same landing zone."""
+    from bench.landing import land_next_day
+    from warehouse.build import build_candidate
+
+    changed = land_next_day(settings.landing_dir)
+    started = time.perf_counter()
+    built = build(settings, as_of=NEXT_DAY_AS_OF, full_refresh=False)
+    audited = gate(settings)
+    published = publish(settings)
+    seconds = time.perf_counter() - started
+    full = build_candidate(settings, full_refresh=True, as_of_date=NEXT_DAY_AS_OF,
+                           candidate=settings.data_dir / "warehouse" / "full_rebuild.duckdb")
+    differences = compare_marts(settings.data_dir / "warehouse" / "candidate.duckdb", full.candidate)
+    if differences:
+        raise AssertionError(f"incremental build differs from a full rebuild: {differences}")
+    return {"seconds": round(seconds, 2), "dossiers_changed": changed, "build_seconds": built["seconds"],
+            "gate_seconds": audited["seconds"], "publish_seconds": published["seconds"],
+            "identical_to_full_rebuild": True, "full_rebuild_seconds": round(full.seconds, 2)}
+
+
+def compare_marts(left: Path, right: Path) -> dict[str, int]:
+    """Rows in one file's marts and not in the other's, per table (both directions); empty = identical."""
+    con = duckdb.connect()
+    con.execute(f"attach '{left}' as l (read_only)")
+    con.execute(f"attach '{right}' as r (read_only)")
+    tables = [t for (t,) in con.execute("select table_name from information_schema.tables "
+                                        "where table_catalog = 'l' and table_schema = 'marts'").fetchall()]
+    differences = {}
+    for table in tables:
+        gap = con.execute(f"select (select count(*) from (from l.marts.{table} except all from r.marts.{table})) + "
+                          f"(select count(*) from (from r.marts.{table} except all from l.marts.{table}))").fetchone()[0]
+        if gap:
+            differences[table] = gap
+    return differences
+
+
+def _count(path: Path, table: str) -> int:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(f"select count(*) from {table}").fetchone()[0]
+    finally:
+        con.close()
+
+
+STAGES = {"extract": extract, "build": build, "gate": gate, "publish": publish, "incremental": incremental}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("stage", choices=sorted(STAGES))
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--result", type=Path, required=True)
+    args = parser.parse_args(argv)
+    result = STAGES[args.stage](settings_for(args.data_dir))
+    args.result.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
