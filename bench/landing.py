@@ -94,6 +94,7 @@ NEXT_DAY = {
     },
 }
 NEXT_DAY_BATCH = "20240701T000000_20240702T000000"
+NEXT_DAY_WINDOW = {"start": "2024-07-01T00:00:00", "end": "2024-07-02T00:00:00"}
 
 
 def land_next_day(landing: Path, share: float = 0.01, con: duckdb.DuckDBPyConnection | None = None) -> int:
@@ -132,8 +133,7 @@ def _write_batch(con, landing: Path, system: str, entity: str, sql: str, rows: i
     batch.mkdir(parents=True, exist_ok=True)
     part = batch / "part-00000.parquet"
     con.execute(f"copy ({sql}) to '{part}' (format parquet, compression zstd)")
-    start, end = NEXT_DAY_BATCH.split("_")
-    manifest = {**template, **extra, "batch_id": NEXT_DAY_BATCH, "window": {"start": start, "end": end},
+    manifest = {**template, **extra, "batch_id": NEXT_DAY_BATCH, "window": NEXT_DAY_WINDOW,
                 "parts": [part.name], "checksum": {part.name: _sha256(part)},
                 "counts": {"fetched": rows, "written": rows, "quarantined": 0, "duplicates_dropped": 0},
                 "schema_drift": {}}

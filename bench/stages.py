@@ -82,6 +82,7 @@ def incremental(settings: Settings) -> dict:
     full rebuild of the same landing zone."""
     from bench.landing import land_next_day
     from warehouse.build import build_candidate
+    from warehouse.compare import compare_marts
 
     changed = land_next_day(settings.landing_dir)
     started = time.perf_counter()
@@ -97,22 +98,6 @@ def incremental(settings: Settings) -> dict:
     return {"seconds": round(seconds, 2), "dossiers_changed": changed, "build_seconds": built["seconds"],
             "gate_seconds": audited["seconds"], "publish_seconds": published["seconds"],
             "identical_to_full_rebuild": True, "full_rebuild_seconds": round(full.seconds, 2)}
-
-
-def compare_marts(left: Path, right: Path) -> dict[str, int]:
-    """Rows in one file's marts and not in the other's, per table (both directions); empty = identical."""
-    con = duckdb.connect()
-    con.execute(f"attach '{left}' as l (read_only)")
-    con.execute(f"attach '{right}' as r (read_only)")
-    tables = [t for (t,) in con.execute("select table_name from information_schema.tables "
-                                        "where table_catalog = 'l' and table_schema = 'marts'").fetchall()]
-    differences = {}
-    for table in tables:
-        gap = con.execute(f"select (select count(*) from (from l.marts.{table} except all from r.marts.{table})) + "
-                          f"(select count(*) from (from r.marts.{table} except all from l.marts.{table}))").fetchone()[0]
-        if gap:
-            differences[table] = gap
-    return differences
 
 
 def _count(path: Path, table: str) -> int:

@@ -42,6 +42,16 @@ def to_local(moment: datetime) -> datetime:
     return moment.astimezone(VN_TZ).replace(tzinfo=None)
 
 
+def run_interval(context) -> tuple[datetime, datetime]:
+    """The run's data interval. Airflow 3 gives a manual run an empty one (start == end); such a run
+    reads the schedule's last complete interval before it, as a scheduled run at that time would."""
+    start, end = context["data_interval_start"], context["data_interval_end"]
+    if start != end:
+        return start, end
+    inferred = context["dag"].timetable.infer_manual_data_interval(run_after=end)
+    return inferred.start, inferred.end
+
+
 def extract(system: SourceSystem, connection, interval_start, interval_end, exact_window: bool) -> list[dict]:
     """Land a source. Scheduled runs read from the high-water mark (minus look-back) up to the run's
     interval end; backfills and `exact_window` runs read exactly their data interval."""

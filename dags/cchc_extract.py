@@ -37,12 +37,10 @@ def extract_dag(system: SourceSystem, schedule: str, conn_id: str):
             """Extract every endpoint of the source into the landing zone; state moves only after commit."""
             from airflow.sdk import Connection
 
-            from cchc.orchestration import extract
+            from cchc.orchestration import extract, run_interval
 
-            run = context["dag_run"]
-            exact = bool(context["params"]["exact_window"]) or str(run.run_type).endswith("backfill")
-            return extract(system, Connection.get(conn_id), context["data_interval_start"],
-                           context["data_interval_end"], exact)
+            exact = bool(context["params"]["exact_window"]) or str(context["dag_run"].run_type).endswith("backfill")
+            return extract(system, Connection.get(conn_id), *run_interval(context), exact)
 
         land()
 
