@@ -8,3 +8,5 @@ COPY pyproject.toml uv.lock README.md ./
 RUN uv sync --frozen --no-install-project --no-dev --group deploy --compile-bytecode
 COPY . .
 RUN uv sync --frozen --no-dev --group deploy --compile-bytecode
+# the manifest the warehouse DAG is rendered from (Cosmos LoadMode.DBT_MANIFEST)
+RUN cd dbt_project && DBT_PROFILES_DIR=. DBT_SEND_ANONYMOUS_USAGE_STATS=false dbt parse --target-path target --quiet

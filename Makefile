@@ -18,7 +18,16 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --compile-bytecode --python $$(command -v $(PYTHON))
 	touch $@
 
-install: $(VENV)/.installed
+# The warehouse DAG is rendered from dbt's manifest (Cosmos LoadMode.DBT_MANIFEST): re-parse whenever
+# the dbt project changes, so the DAG never misses a model.
+DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f) \
+	dbt_project/dbt_project.yml
+dbt_project/target/manifest.json: $(VENV)/.installed $(DBT_SOURCES)
+	cd dbt_project && CCHC_DATA_DIR=$(CURDIR)/data DBT_PROFILES_DIR=. DBT_SEND_ANONYMOUS_USAGE_STATS=false \
+		../$(VENV)/bin/dbt parse --target-path target --quiet
+	touch $@
+
+install: $(VENV)/.installed dbt_project/target/manifest.json
 
 lint: install
 	$(VENV)/bin/ruff check .

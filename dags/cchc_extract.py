@@ -10,20 +10,25 @@ Backfills (or `exact_window=true`) read exactly the run's data interval.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pendulum
 from airflow.sdk import Param, dag, task
+from airflow.timetables.interval import CronDataIntervalTimetable
 
 from cchc.assets import LANDING_ASSETS
 from cchc.orchestration import CONNECTION_IDS
 from cchc.settings import SourceSystem
 
-SCHEDULES = {SourceSystem.DISTRICT: "@hourly", SourceSystem.WARD: "@hourly", SourceSystem.DMS: "@daily"}
+# Data-interval timetables (not Airflow 3's default trigger timetables, whose runs have an empty interval):
+# each run, and each backfilled run, covers [previous tick, this tick) of the source's clock.
+SCHEDULES = {SourceSystem.DISTRICT: "0 * * * *", SourceSystem.WARD: "0 * * * *", SourceSystem.DMS: "0 0 * * *"}
 
 
 def extract_dag(system: SourceSystem, schedule: str, conn_id: str):
     @dag(
         dag_id=f"cchc_extract_{system.value}",
-        schedule=schedule,
+        schedule=CronDataIntervalTimetable(schedule, timezone="Asia/Ho_Chi_Minh"),
         start_date=pendulum.datetime(2015, 1, 1, tz="Asia/Ho_Chi_Minh"),  # backfills may reach any reported year
         catchup=False,
         max_active_runs=1,
@@ -32,7 +37,7 @@ def extract_dag(system: SourceSystem, schedule: str, conn_id: str):
         doc_md=__doc__,
     )
     def extract_source():
-        @task(outlets=[LANDING_ASSETS[system]], retries=2)
+        @task(outlets=[LANDING_ASSETS[system]], retries=2, retry_delay=timedelta(minutes=2))
         def land(**context) -> list[dict]:
             """Extract every endpoint of the source into the landing zone; state moves only after commit."""
             from airflow.sdk import Connection

@@ -1,8 +1,9 @@
 """
 ### Build, audit and publish the warehouse
 
-Scheduled on the landing Assets of the three source systems. `build` runs dbt into the candidate
-DuckDB file; `audit` runs the Great Expectations suites read-only; `publish` swaps the audited
+Scheduled on the landing Assets of the three source systems. The `dbt` task group (astronomer-cosmos)
+has one task per dbt model and seed, each `dbt build` of that node (with its tests) into the candidate
+DuckDB file — visible and retryable one by one; `audit` runs the Great Expectations suites read-only; `publish` swaps the audited
 candidate in as the published warehouse (only if no fail-severity check failed) and updates the
 published-warehouse Asset. Every task that writes the build database runs in the one-slot pool
 `duckdb_writer`.
@@ -29,29 +30,19 @@ from cchc.settings import SourceSystem
     doc_md=__doc__,
 )
 def cchc_warehouse():
-    @task(pool=WRITER_POOL)
-    def build(**context) -> dict:
-        """dbt build (staging → intermediate → marts, tests and unit tests) into the candidate file;
-        large facts incrementally (delete+insert by key) unless `full_refresh`."""
-        from cchc.settings import Settings
-        from warehouse.build import build_candidate
-
-        result = build_candidate(Settings.from_env(), full_refresh=bool(context["params"]["full_refresh"]))
-        return {"candidate": str(result.candidate), "seconds": round(result.seconds, 2),
-                "model_seconds": result.model_seconds}
+    from cchc.dbt_tasks import dbt_task_group
 
     @task(pool=WRITER_POOL)
-    def audit(built: dict, **context) -> str:
+    def audit(**context) -> str:
         """Great Expectations suites on the candidate (read-only); fails the run if a `fail` check fails."""
-        from pathlib import Path
-
         from cchc.orchestration import save_audit
         from cchc.settings import Settings
         from expectations.runner import audit as run_audit
+        from warehouse.build import candidate_path
         from warehouse.publish import gate, write_report
 
         settings = Settings.from_env()
-        result = run_audit(Path(built["candidate"]), settings.landing_dir)
+        result = run_audit(candidate_path(settings), settings.landing_dir)
         name = context["run_id"].replace(":", "_").replace("+", "_")
         report = write_report(settings.data_dir / "audits" / f"{name}.html", result, f"CCHC audit {name}")
         path = save_audit(settings, result, name)
@@ -59,19 +50,20 @@ def cchc_warehouse():
         return path
 
     @task(pool=WRITER_POOL, outlets=[PUBLISHED_WAREHOUSE])
-    def publish(built: dict, audit_path: str) -> str:
+    def publish(audit_path: str, **context) -> str:
         """Copy the audited candidate into a new release and swap it in atomically."""
-        from pathlib import Path
-
         from cchc.orchestration import load_audit
         from cchc.settings import Settings
+        from warehouse.build import candidate_path
         from warehouse.publish import publish as publish_release
 
-        return publish_release(Settings.from_env(), Path(built["candidate"]), load_audit(audit_path),
-                               dbt_summary={"seconds": built["seconds"]})
+        settings = Settings.from_env()
+        return publish_release(settings, candidate_path(settings), load_audit(audit_path),
+                               dbt_summary={"run_id": context["run_id"], "orchestrated_by": "astronomer-cosmos"})
 
-    built = build()
-    publish(built, audit(built))
+    audited = audit()
+    dbt_task_group() >> audited
+    publish(audited)
 
 
 cchc_warehouse()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from tests.dbt.test_scenarios import COLUMNS
 from tests.simulators.report_count import flatten
 
 DAGS = REPO_ROOT / "dags"
+SEEDS = {p.stem for p in (REPO_ROOT / "dbt_project/seeds").glob("*.csv")}
 
 
 @pytest.fixture(scope="module")
@@ -29,27 +31,42 @@ def dagbag(tmp_path_factory):
 
 
 @pytest.mark.parametrize("path", sorted(DAGS.glob("*.py")), ids=lambda p: p.name)
-def test_each_dag_file_imports_in_under_two_seconds(path):
-    # a fresh interpreter per file: what the DAG processor pays, without this test's warm imports
-    code = f"import time, runpy; t = time.perf_counter(); runpy.run_path({str(path)!r}); print(time.perf_counter() - t)"
+def test_each_dag_file_parses_in_under_two_seconds(path):
+    # A fresh interpreter per file with what the DAG processor has loaded before it parses a file
+    # (Airflow itself); the figure is the DagBag's own per-file parse duration, the one Airflow reports
+    # and times out on. Cosmos's import and the manifest rendering are inside it.
+    code = ("from airflow.dag_processing.dagbag import DagBag; "
+            f"bag = DagBag(dag_folder={str(path)!r}); "
+            "print(bag.import_errors or ''); print(sum(s.duration.total_seconds() for s in bag.dagbag_stats))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}, cwd=DAGS)
-    assert float(out.stdout.strip().splitlines()[-1]) < 2.0
+    errors, seconds = out.stdout.strip().splitlines()[-2:]
+    assert errors == ""
+    assert float(seconds) < 2.0
 
 
 def test_no_import_errors_and_designed_structure(dagbag):
     assert dagbag.import_errors == {}
     assert set(dagbag.dags) == {"cchc_extract_district_one_stop", "cchc_extract_ward_one_stop", "cchc_extract_dms",
-                                "cchc_warehouse"}
+                                "cchc_warehouse", "cchc_index_scoring"}
     for system in ("district_one_stop", "ward_one_stop", "dms"):
         dag = dagbag.dags[f"cchc_extract_{system}"]
         assert [o.name for o in dag.get_task("land").outlets] == [f"cchc_landing_{system}"]
-    assert str(dagbag.dags["cchc_extract_district_one_stop"].schedule) == "@hourly"
-    assert str(dagbag.dags["cchc_extract_dms"].schedule) == "@daily"
+    hourly = dagbag.dags["cchc_extract_district_one_stop"].timetable
+    assert (type(hourly).__name__, hourly.summary) == ("CronDataIntervalTimetable", "0 * * * *")
+    assert dagbag.dags["cchc_extract_dms"].timetable.summary == "0 0 * * *"
     warehouse = dagbag.dags["cchc_warehouse"]
-    assert {t.task_id: t.pool for t in warehouse.tasks} == {"build": "duckdb_writer", "audit": "duckdb_writer",
-                                                            "publish": "duckdb_writer"}
-    assert warehouse.get_task("build").downstream_task_ids == {"audit", "publish"}
+    assert {t.pool for t in warehouse.tasks} == {"duckdb_writer"}  # every task writing the build file: one slot
+    dbt_tasks = {t.task_id for t in warehouse.tasks} - {"audit", "publish"}
+    manifest = json.loads((REPO_ROOT / "dbt_project/target/manifest.json").read_text())
+    nodes = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] in ("model", "seed")}
+    model_files = {p.stem for p in (REPO_ROOT / "dbt_project/models").rglob("*") if p.suffix in (".sql", ".py")}
+    assert nodes == model_files | SEEDS, "stale dbt_project/target/manifest.json: run `make install`"
+    assert dbt_tasks == {f"dbt.{name}_{'seed' if name in SEEDS else 'model'}_build" for name in nodes}
+    assert warehouse.get_task("dbt.fct_dossier_model_build").upstream_task_ids >= {
+        "dbt.int_dossier_sla_model_build"}
+    leaves = {t.task_id for t in warehouse.tasks if t.task_id in dbt_tasks and not t.downstream_task_ids - {"audit"}}
+    assert warehouse.get_task("audit").upstream_task_ids == leaves
     assert warehouse.get_task("audit").downstream_task_ids == {"publish"}
     assert [o.name for o in warehouse.get_task("publish").outlets] == ["cchc_published_warehouse"]
     scheduled_on = {a.name for a in warehouse.timetable.asset_condition.objects}
