@@ -77,3 +77,28 @@ def load_audit(path: str):
     raw = json.loads(Path(path).read_text())
     return AuditResult([CheckResult(**{**r, "severity": Severity(r["severity"])}) for r in raw["results"]],
                        raw["seconds"])
+
+
+def audit_and_gate(run_id: str) -> str:
+    """Audit the candidate (read-only), write the HTML report, save the result; raise if a fail check failed."""
+    from expectations.runner import audit as run_audit
+    from warehouse.build import candidate_path
+    from warehouse.publish import gate, write_report
+
+    settings = Settings.from_env()
+    result = run_audit(candidate_path(settings), settings.landing_dir)
+    name = run_id.replace(":", "_").replace("+", "_")
+    report = write_report(settings.data_dir / "audits" / f"{name}.html", result, f"CCHC audit {name}")
+    path = save_audit(settings, result, name)
+    gate(result, report)
+    return path
+
+
+def publish_audited(audit_path: str, run_id: str) -> str:
+    """Publish the candidate the saved audit passed; returns the release id."""
+    from warehouse.build import candidate_path
+    from warehouse.publish import publish
+
+    settings = Settings.from_env()
+    return publish(settings, candidate_path(settings), load_audit(audit_path),
+                   dbt_summary={"run_id": run_id, "orchestrated_by": "astronomer-cosmos"})

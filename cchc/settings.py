@@ -19,6 +19,8 @@ DEMO_DISTRICT_TOKEN = "demo-district-token"
 DEMO_WARD_API_KEY = "demo-ward-api-key"
 DEMO_DMS_USER = "etl"
 DEMO_DMS_PASSWORD = "demo-dms-password"
+# roots of the simulators' PKI (docs/signatures.md); a deployment points CCHC_TRUST_STORE at the real roots
+DEMO_TRUST_STORE = REPO_ROOT / "simulators" / "trust_store"
 
 
 class SourceSystem(StrEnum):
@@ -86,14 +88,19 @@ class Settings:
     pii_key: str = DEMO_PII_KEY
     ports: SimulatorPorts = field(default_factory=SimulatorPorts)
     credentials: SourceCredentials = field(default_factory=SourceCredentials)
+    trust_store: Path = DEMO_TRUST_STORE  # directory of trusted root certificates (PEM)
+    revocation_list: Path | None = None  # CSV/JSON of (serial, revoked_at); None: the landed certificate registry
 
     @classmethod
     def from_env(cls) -> Settings:
+        revocations = _env("CCHC_REVOCATION_LIST", "")
         return cls(
             data_dir=Path(_env("CCHC_DATA_DIR", str(REPO_ROOT / "data"))).resolve(),
             pii_key=_env("CCHC_PII_KEY", DEMO_PII_KEY),
             ports=SimulatorPorts.from_env(),
             credentials=SourceCredentials.from_env(),
+            trust_store=Path(_env("CCHC_TRUST_STORE", str(DEMO_TRUST_STORE))).resolve(),
+            revocation_list=Path(revocations).resolve() if revocations else None,
         )
 
     @property
@@ -111,6 +118,10 @@ class Settings:
     @property
     def uses_demo_pii_key(self) -> bool:
         return self.pii_key == DEMO_PII_KEY
+
+    @property
+    def uses_demo_trust_store(self) -> bool:
+        return self.trust_store.resolve() == DEMO_TRUST_STORE.resolve()
 
     def __repr__(self) -> str:
         return f"Settings(data_dir={self.data_dir!s}, ports={self.ports}, pii_key=<redacted>)"

@@ -11,6 +11,8 @@ published-warehouse Asset. Every task that writes the build database runs in the
 
 from __future__ import annotations
 
+import sys
+
 import pendulum
 from airflow.sdk import Param, dag, task
 
@@ -33,37 +35,34 @@ def cchc_warehouse():
     from cchc.dbt_tasks import dbt_task_group
 
     @task(pool=WRITER_POOL)
-    def audit(**context) -> str:
+    def prepare() -> str:
+        """Make sure the candidate's folder exists (dbt-duckdb creates the file, not its folder)."""
+        from cchc.settings import Settings
+        from warehouse.build import candidate_path
+
+        candidate = candidate_path(Settings.from_env())
+        candidate.parent.mkdir(parents=True, exist_ok=True)
+        return str(candidate)
+
+    # audit and publish run in a fresh interpreter: they open the candidate read-only, which a process
+    # still holding dbt's read-write handle (dbt runs in-process, e.g. under `airflow dags test`) cannot
+    @task.external_python(python=sys.executable, pool=WRITER_POOL)
+    def audit(run_id: str) -> str:
         """Great Expectations suites on the candidate (read-only); fails the run if a `fail` check fails."""
-        from cchc.orchestration import save_audit
-        from cchc.settings import Settings
-        from expectations.runner import audit as run_audit
-        from warehouse.build import candidate_path
-        from warehouse.publish import gate, write_report
+        from cchc.orchestration import audit_and_gate
 
-        settings = Settings.from_env()
-        result = run_audit(candidate_path(settings), settings.landing_dir)
-        name = context["run_id"].replace(":", "_").replace("+", "_")
-        report = write_report(settings.data_dir / "audits" / f"{name}.html", result, f"CCHC audit {name}")
-        path = save_audit(settings, result, name)
-        gate(result, report)
-        return path
+        return audit_and_gate(run_id)
 
-    @task(pool=WRITER_POOL, outlets=[PUBLISHED_WAREHOUSE])
-    def publish(audit_path: str, **context) -> str:
+    @task.external_python(python=sys.executable, pool=WRITER_POOL, outlets=[PUBLISHED_WAREHOUSE])
+    def publish(audit_path: str, run_id: str) -> str:
         """Copy the audited candidate into a new release and swap it in atomically."""
-        from cchc.orchestration import load_audit
-        from cchc.settings import Settings
-        from warehouse.build import candidate_path
-        from warehouse.publish import publish as publish_release
+        from cchc.orchestration import publish_audited
 
-        settings = Settings.from_env()
-        return publish_release(settings, candidate_path(settings), load_audit(audit_path),
-                               dbt_summary={"run_id": context["run_id"], "orchestrated_by": "astronomer-cosmos"})
+        return publish_audited(audit_path, run_id)
 
-    audited = audit()
-    dbt_task_group() >> audited
-    publish(audited)
+    audited = audit(run_id="{{ run_id }}")
+    prepare() >> dbt_task_group() >> audited
+    publish(audited, run_id="{{ run_id }}")
 
 
 cchc_warehouse()

@@ -12,6 +12,9 @@ def _gxe():
 
 
 ON_TIME_STATUSES = ["early", "on_time", "late", "open_within_deadline", "open_overdue"]
+SIGNATURE_STATUSES = ["valid", "invalid_signature", "expired", "not_yet_valid", "revoked", "untrusted_issuer"]
+INVALID_SIGNATURE_SHARE_WARN = 0.10  # an agency whose outgoing signatures fail more often than this is flagged
+INVALID_SIGNATURE_MIN_SIGNATURES = 20  # … when it has at least this many verified signatures
 LANDING = "read_parquet('{landing}/{system}/{entity}/batch=*/part-*.parquet', union_by_name = true)"
 
 
@@ -74,9 +77,16 @@ SUITES: list[Suite] = [
                    _gxe().ExpectColumnValuesToBeBetween(column="on_time_rate", min_value=0, max_value=1),
                    _gxe().ExpectColumnValuesToBeBetween(column="online_rate", min_value=0, max_value=1)]),
     Suite("rpt_document_period_rates", Severity.FAIL, "marts.rpt_document_period",
-          "select e_document_rate, fully_signed_rate from marts.rpt_document_period",
-          lambda: [_gxe().ExpectColumnValuesToBeBetween(column="e_document_rate", min_value=0, max_value=1),
-                   _gxe().ExpectColumnValuesToBeBetween(column="fully_signed_rate", min_value=0, max_value=1)]),
+          "select e_document_rate, fully_signed_rate, signature_valid_rate, legally_valid_rate "
+          "from marts.rpt_document_period",
+          lambda: [_gxe().ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=1)
+                   for c in ("e_document_rate", "fully_signed_rate", "signature_valid_rate", "legally_valid_rate")]),
+    # every signature verified by the extractor (docs/signatures.md): none left without a known status
+    Suite("signatures_all_verified", Severity.FAIL, "marts.fct_document_signature",
+          "select count(*) filter (where verification_status is null or verification_status not in ("
+          + ", ".join(f"'{s}'" for s in SIGNATURE_STATUSES) + ")) as unverified_signatures "
+          "from marts.fct_document_signature",
+          zero("unverified_signatures")),
     Suite("reconciliation_landing_to_fact", Severity.FAIL, "landing → marts.fct_dossier",
           "select (select count(distinct \"MaHoSo\") from "
           + LANDING.format(landing="{landing}", system="district_one_stop", entity="dossiers")
@@ -105,6 +115,14 @@ SUITES: list[Suite] = [
           "select source_system, date_diff('day', max(coalesce(finished_at, received_at)), current_date) "
           "as days_since_last_change from marts.fct_dossier group by source_system",
           lambda: [_gxe().ExpectColumnValuesToBeBetween(column="days_since_last_change", max_value=2)]),
+    Suite("signature_invalid_share_per_agency", Severity.WARN, "marts.fct_document_signature",
+          "select d.organ_id, count(*) as signatures, "
+          "avg(case when s.verification_status = 'valid' then 0.0 else 1.0 end) as invalid_share "
+          "from marts.fct_document_signature as s join marts.fct_document as d using (document_id) "
+          "where d.direction = 'outgoing' and s.verification_status is not null group by d.organ_id "
+          f"having count(*) >= {INVALID_SIGNATURE_MIN_SIGNATURES}",
+          lambda: [_gxe().ExpectColumnValuesToBeBetween(column="invalid_share", min_value=0,
+                                                        max_value=INVALID_SIGNATURE_SHARE_WARN)]),
     Suite("schema_drift_in_manifests", Severity.WARN, "landing manifests",
           "select count(*) filter (where json_array_length(json_keys(schema_drift)) > 0) as batches_with_drift "
           "from read_json('{landing}/*/*/batch=*/_manifest.json', union_by_name = true, "

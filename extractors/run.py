@@ -8,6 +8,7 @@ rename the batches into place, then — and only then — advance the high-water
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -23,7 +24,8 @@ from extractors.http import SourceClient
 from extractors.landing import BatchWriter
 from extractors.pagination import CursorPaginator, OffsetPaginator, Page, PageNumberPaginator
 from extractors.parse import parse_page
-from extractors.sources import SOURCES, Endpoint, PagingStyle, Source
+from extractors.signatures import STATUS_COLUMN, Verifier
+from extractors.sources import SOURCES, Child, Endpoint, PagingStyle, Source
 from extractors.state import StateStore
 
 log = logging.getLogger(__name__)
@@ -110,8 +112,8 @@ def _with_meta(table: pa.Table, system: str, batch_id: str, extracted_at: dateti
     return table.append_column("_page", pa.array([page] * n, pa.int64()))
 
 
-def _children(parent: pa.Table, endpoint: Endpoint, child_field: str, key_as: str) -> pa.Table:
-    lists = parent[child_field].combine_chunks()
+def _children(parent: pa.Table, endpoint: Endpoint, child: Child) -> pa.Table:
+    lists = parent[child.list_field].combine_chunks()
     parent_index = pc.list_parent_indices(lists)
     flat = pc.list_flatten(lists)
     offsets = lists.offsets.to_numpy()[:-1]
@@ -119,7 +121,9 @@ def _children(parent: pa.Table, endpoint: Endpoint, child_field: str, key_as: st
     ordinal = pc.subtract(ordinal, pc.take(pa.array(offsets, pa.int64()), parent_index))
     table = pa.Table.from_arrays([flat.field(i) for i in range(flat.type.num_fields)],
                                  names=[f.name for f in flat.type])
-    table = table.append_column(key_as, pc.take(parent[endpoint.key], parent_index))
+    table = table.append_column(child.parent_key_as, pc.take(parent[endpoint.key], parent_index))
+    for name in child.inherit:
+        table = table.append_column(name, pc.take(parent[name], parent_index))
     table = table.append_column("_parent_cursor", pc.take(parent[endpoint.cursor_field], parent_index))
     table = table.append_column("_ordinal", ordinal)
     return _with_meta_like(table, parent, parent_index)
@@ -163,6 +167,15 @@ def _keep_children_of(writer: BatchWriter, parent: BatchWriter, parent_key: str,
     writer.replace_parts(kept.cast(writer.schema))
 
 
+def _status_counts(writer: BatchWriter) -> Counter:
+    """Verification statuses of the rows that land (after de-duplication); null = not verified."""
+    if not writer.parts:
+        return Counter()
+    rows = duckdb.connect().execute(f"select \"{STATUS_COLUMN}\", count(*) from read_parquet(?) group by 1",
+                                    [[str(p) for p in writer.parts]]).fetchall()
+    return Counter({status or "unverified": n for status, n in rows})
+
+
 def now_local() -> datetime:
     """Wall-clock time in Vietnam (UTC+7), naive, to the second."""
     return (datetime.now(UTC) + timedelta(hours=7)).replace(tzinfo=None, microsecond=0)
@@ -187,6 +200,8 @@ def extract_endpoint(system: SourceSystem, entity: str, settings: Settings, base
     key = settings.pii_key.encode()
     extracted_at = datetime.now(UTC)
     batch_id = window.batch_id
+    # configuration errors (trust store, revocation list) surface before anything is fetched or written
+    verifier = Verifier.from_settings(settings) if any(c.verify_signatures for c in endpoint.children) else None
     writers = {entity: BatchWriter(settings.landing_dir, system.value, entity, batch_id)}
     for child in endpoint.children:
         writers[child.entity] = BatchWriter(settings.landing_dir, system.value, child.entity, batch_id)
@@ -231,7 +246,10 @@ def extract_endpoint(system: SourceSystem, entity: str, settings: Settings, base
                 max_cursor = page_max
             records = _with_meta(records, system.value, batch_id, extracted_at, number)
             for child in endpoint.children:
-                writers[child.entity].write(_children(records, endpoint, child.list_field, child.parent_key_as))
+                rows = _children(records, endpoint, child)
+                if child.verify_signatures:
+                    rows = verifier.verify_table(rows)
+                writers[child.entity].write(rows)
             records = records.drop_columns([c.list_field for c in endpoint.children])
             records = _pseudonymise(_flatten_structs(records), endpoint.pii, key)
             writers[entity].write(records)
@@ -247,7 +265,8 @@ def extract_endpoint(system: SourceSystem, entity: str, settings: Settings, base
                   "source_reported_total": reported_total}
         for child in endpoint.children:
             w = writers[child.entity]
-            w.commit({**common, "parent_entity": entity, "counts": {"written": w.rows}})
+            extra = {"verification": verifier.summary(_status_counts(w))} if child.verify_signatures else {}
+            w.commit({**common, "parent_entity": entity, "counts": {"written": w.rows}, **extra})
         quarantine.commit({**common, "counts": {"quarantined": counts["quarantined"]}})
         parent.commit({**common, "counts": counts, "schema_drift": drift,
                        "children": {c.entity: writers[c.entity].rows for c in endpoint.children}})

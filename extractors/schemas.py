@@ -51,10 +51,11 @@ WARD_UNIT = struct(code=S, name=S, type=S, district_code=S, province_code=S, val
 
 DMS_RECIPIENT = struct(OrganId=S, OrganName=S)
 DMS_SIGNATURE = struct(SignatureId=S, SignerName=S, Position=S, SignatureType=S, CertificateSerial=S,
-                       CertificateIssuer=S, IssuerType=S, SigningTime=S)
+                       CertificateIssuer=S, IssuerType=S, SigningTime=S, SignatureAlgorithm=S, SignatureValue=S,
+                       CertificateChain=S)
 DMS_DOCUMENT = struct(
     DocId=S, OrganId=S, OrganName=S, CodeNumber=S, CodeNotation=S, TypeName=S, IssuedDate=S, Subject=S,
-    Priority=N, Direction=S, IsElectronic=B, SentViaAxis=B, Recipients=pa.list_(DMS_RECIPIENT),
+    Priority=N, Direction=S, IsElectronic=B, SentViaAxis=B, ContentHash=S, Recipients=pa.list_(DMS_RECIPIENT),
     Signatures=pa.list_(DMS_SIGNATURE), ModifiedDate=S,
 )
 DMS_CERTIFICATE = struct(Serial=S, SubjectName=S, SubjectType=S, OrganId=S, Issuer=S, IssuerType=S, IssuedAt=S,

@@ -48,6 +48,8 @@ class Child:
     entity: str
     list_field: str
     parent_key_as: str
+    inherit: tuple[str, ...] = ()  # parent fields copied onto every child row
+    verify_signatures: bool = False  # digital signatures verified before landing (extractors/signatures.py)
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,7 @@ DMS = Source(
     SourceSystem.DMS, PagingStyle.OFFSET, 2000, "items", ("modifiedSince", "modifiedUntil"), CursorFormat.ISO, (
         Endpoint("documents", "/dms/api/documents", "DocId", "ModifiedDate", schemas.DMS_DOCUMENT, (
             Child("document_recipients", "Recipients", "DocId"),
-            Child("document_signatures", "Signatures", "DocId"),
+            Child("document_signatures", "Signatures", "DocId", inherit=("ContentHash",), verify_signatures=True),
         )),
         Endpoint("certificates", "/dms/api/certificates", "Serial", "ModifiedDate", schemas.DMS_CERTIFICATE),
         Endpoint("organs", "/dms/api/organs", "OrganId", "ModifiedDate", schemas.DMS_ORGAN),

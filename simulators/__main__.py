@@ -33,6 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--dossiers", type=int, help="background volume of dossiers (default: the world's)")
     serve.add_argument("--fault", type=_fault, action="append", default=[], help="NAME=RATE, repeatable")
     serve.add_argument("--slow-seconds", type=float, default=5.0)
+    pki = sub.add_parser("pki", help="write the simulated PKI's trust store and a world's revocation list")
+    pki.add_argument("out", type=Path, help="writes OUT/trust_store/*.pem and OUT/revocations.csv")
+    pki.add_argument("--scenario", type=Path)
+    pki.add_argument("--seed", type=int, default=42)
+    pki.add_argument("--dossiers", type=int)
     return parser
 
 
@@ -52,6 +57,14 @@ def build_world(args):
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "pki":
+        from simulators.world import pki
+
+        for path in pki.write_trust_store(args.out / "trust_store"):
+            print(path)
+        print(build_world(args).write_revocation_list(args.out / "revocations.csv"))
+        print("point CCHC_TRUST_STORE and CCHC_REVOCATION_LIST at these (docs/signatures.md)")
+        return 0
     started = time.perf_counter()
     print("building the simulated world …", flush=True)
     world = build_world(args)

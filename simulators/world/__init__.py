@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -34,6 +35,7 @@ class WorldConfig:
     documents: int | None = None  # default: a fifth of the dossiers
     scenario: Scenario | None = None
     as_of: datetime | None = None  # default: the end of the world's last day
+    signature_breakage: float = 0.06  # share of signed documents broken on purpose (docs/signatures.md)
     extra_districts: int = field(default=3, repr=False)  # background districts added around a scenario unit
 
 
@@ -56,6 +58,38 @@ class GeneratedWorld:
     def set_as_of(self, as_of: datetime) -> None:
         self.as_of = as_of
         serving.rebuild(self.con, as_of, self.catalogue_at)
+
+    # -- the PKI (docs/signatures.md) ----------------------------------------------------------------
+    def write_revocation_list(self, path: Path) -> Path:
+        """The CAs' revocations known as of the clock, as CSV `serial,revoked_at` (CCHC_REVOCATION_LIST)."""
+        rows = self.con.execute("""
+            select serial, strftime(revoked_at, '%Y-%m-%dT%H:%M:%S+07:00') from w_certificate
+            where revoked_at <= ? order by serial""", [self.as_of]).fetchall()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("serial,revoked_at\n" + "".join(f"{s},{t}\n" for s, t in rows))
+        return path
+
+    def signature_truth(self) -> pd.DataFrame:
+        """Ground truth per served signature: the status a correct verifier must find, and why."""
+        return self.con.execute("""
+            select d.doc_id || '-S' || s.ordinal as signature_id, d.doc_id as document_id, s.kind as signature_type,
+                   s.expected_status, s.breakage, d.outgoing, d.electronic, d.issued::date as issued_date,
+                   o.organ_id, o.unit_code
+            from w_signature s join w_document d using (doc_idx) join w_organ o on o.organ_idx = d.organ_idx
+            where d.modified <= ? order by signature_id""", [self.as_of]).df()
+
+    def document_truth(self) -> pd.DataFrame:
+        """Ground truth per served document: legally complete = electronic + valid personal + valid organisation."""
+        return self.con.execute("""
+            select d.doc_id as document_id, d.outgoing, d.electronic, d.issued::date as issued_date, o.unit_code,
+                   d.breakage,
+                   d.electronic and coalesce(bool_or(s.kind = 'personal' and s.expected_status = 'valid'), false)
+                       and coalesce(bool_or(s.kind = 'organisation' and s.expected_status = 'valid'), false)
+                       as legally_complete
+            from w_document d join w_organ o on o.organ_idx = d.organ_idx
+            left join w_signature s using (doc_idx)
+            where d.modified <= ? group by d.doc_id, d.outgoing, d.electronic, d.issued, o.unit_code, d.breakage
+            order by d.doc_id""", [self.as_of]).df()
 
     # -- generation ----------------------------------------------------------------------------
     def _generate(self, config: WorldConfig) -> None:
@@ -220,6 +254,9 @@ class GeneratedWorld:
         n_docs = config.documents if config.documents is not None else max(200, config.dossiers // 5)
         docs, sigs, recs = documents.documents(rng, cal, n_docs, organs, certs, start, end, scenario,
                                                scenario_organs, period)
+        # a child generator: breaking and signing never shifts the draws above
+        docs, sigs, certs = documents.sign_documents(np.random.default_rng(int(rng.integers(2**63))), docs, sigs,
+                                                     certs, organs, config.signature_breakage, scenario_organs)
         for name, frame in (("w_organ", organs), ("w_certificate", certs), ("w_document", docs),
                             ("w_signature", sigs), ("w_recipient", recs)):
             for col in frame.columns:

@@ -3,6 +3,10 @@
 Decree 30/2020 (art. 5, 8, 13): an e-document has the legal value of the original when signed
 digitally by the competent person AND the organisation. Most outgoing e-documents here carry both
 signatures; a realistic minority carry only the personal one or none, and paper ones none.
+
+Signatures are real (simulators/world/pki.py) and a configurable share of signed documents is broken
+on purpose (`sign_documents`, kinds in BREAKAGE_KINDS); the expected verification status of every
+signature is kept as ground truth (`w_signature.expected_status`).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import pandas as pd
 
 from cchc.calendar import WorkingCalendar
 from simulators.scenario import Scenario, ScenarioError
-from simulators.world import catalog
+from simulators.world import catalog, pki
 from simulators.world import lifecycle as lc
 
 
@@ -82,6 +86,7 @@ def documents(rng, cal: WorkingCalendar, n: int, organ_frame: pd.DataFrame, cert
               period: tuple | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Documents, their signatures and recipients."""
     n_org = len(organ_frame)
+    n_background = n
     organ = rng.integers(1, n_org, n)  # organ 0 is the province, which only receives here
     issued = lc.random_receipts(rng, cal, start, end, n, after_hours_share=0.0)
     outgoing = rng.random(n) < 0.55
@@ -123,6 +128,8 @@ def documents(rng, cal: WorkingCalendar, n: int, organ_frame: pd.DataFrame, cert
     docs["modified"] = docs.issued.to_numpy(dtype="datetime64[s]") + np.timedelta64(900, "s")
     # signatures: personal by a leader of the issuing agency (incoming: of a sender agency), then the seal
     signer_organ = np.where(docs.outgoing, docs.organ_idx, rng.integers(0, n_org, n))
+    docs["signer_organ"] = signer_organ
+    docs["scenario_doc"] = np.arange(n) >= n_background
     personal = certs[certs.kind == "individual"].groupby("organ_idx").head(2)
     org_cert = certs[certs.kind == "organisation"].drop_duplicates("organ_idx").set_index("organ_idx")
     leader_rows = personal.groupby("organ_idx").nth(0).set_index("organ_idx")
@@ -141,3 +148,114 @@ def documents(rng, cal: WorkingCalendar, n: int, organ_frame: pd.DataFrame, cert
                                "organ_idx": rng.integers(0, n_org, int(n_rec.sum()))})
     recipients["ordinal"] = recipients.groupby("doc_idx").cumcount()
     return docs, signatures, recipients
+
+
+BREAKAGE_KINDS = ("content_changed", "expired", "not_yet_valid", "revoked", "untrusted_issuer",
+                  "organisation_missing")
+_CERT_BREAKAGE = ("expired", "not_yet_valid", "revoked", "untrusted_issuer")
+_ISO = "%Y-%m-%dT%H:%M:%S+07:00"
+_TAMPERED = "\nĐã sửa nội dung sau khi ký"
+_DAY, _HOUR = 86400, 3600
+_VALIDITY = np.timedelta64(3 * 365, "D")
+
+
+def _canonical(docs: pd.DataFrame, organ_frame: pd.DataFrame) -> list[str]:
+    """The document content the DMS hashes (a stand-in for the PDF of the e-document)."""
+    organ_ids = organ_frame.organ_id.to_numpy()[docs.organ_idx.to_numpy()]
+    issued = docs.issued.to_numpy(dtype="datetime64[D]").astype(str)
+    return [f"{d}\n{o}\n{n}\n{i}\n{t}\n{s}" for d, o, n, i, t, s in zip(
+        docs.doc_id, organ_ids, docs.notation, issued, docs.type_name, docs.subject, strict=True)]
+
+
+def _breakage_certificates(rng, targets: pd.DataFrame, certs: pd.DataFrame) -> pd.DataFrame:
+    """One extra certificate per broken signature, in the way its breakage kind needs."""
+    m = len(targets)
+    original = certs.set_index("serial").loc[targets.cert.to_numpy()]
+    signing = targets.event_at.to_numpy(dtype="datetime64[s]")
+    kind = targets.breakage.to_numpy()
+    near = rng.integers(_HOUR, 30 * _DAY, m).astype("timedelta64[s]")
+    far = rng.integers(60 * _DAY, 700 * _DAY, m).astype("timedelta64[s]")
+    valid_from = np.select([kind == "expired", kind == "not_yet_valid"],
+                           [signing - near - _VALIDITY, signing + near], signing - far)
+    untrusted = kind == "untrusted_issuer"
+    serials = [f"54B0{v:012X}" for v in rng.integers(0, 2**47, m)]
+    return pd.DataFrame({
+        "organ_idx": targets.signer_organ.to_numpy(),
+        "kind": np.where(targets.kind.to_numpy() == "personal", "individual", "organisation"),
+        "leader": 3, "issued": valid_from, "serial": serials,
+        "issuer_type": np.where(untrusted, "public_ca", original.issuer_type.to_numpy()),
+        "issuer": np.where(untrusted, pki.UNTRUSTED_ISSUER, original.issuer.to_numpy()),
+        "valid_from": valid_from, "valid_to": valid_from + _VALIDITY,
+        "revoked_at": np.where(kind == "revoked", signing - near, lc.NAT),
+        "subject_name": original.subject_name.to_numpy(), "position": original.position.to_numpy(),
+        # the DMS registry only records certificates of licensed CAs
+        "registered": ~untrusted,
+    })
+
+
+def expected_status(sigs: pd.DataFrame, docs: pd.DataFrame, certs: pd.DataFrame) -> np.ndarray:
+    """Ground truth, in the verifier's order: signature, trust, validity window, revocation."""
+    cert = certs.set_index("serial").loc[sigs.cert.to_numpy()]
+    at = sigs.event_at.to_numpy(dtype="datetime64[s]")
+    tampered = (docs.breakage.to_numpy() == "content_changed")[sigs.doc_idx.to_numpy()]
+    revoked_at = cert.revoked_at.to_numpy(dtype="datetime64[s]")
+    return np.select(
+        [tampered, cert.issuer.to_numpy() == pki.UNTRUSTED_ISSUER, at < cert.valid_from.to_numpy(dtype="datetime64[s]"),
+         at > cert.valid_to.to_numpy(dtype="datetime64[s]"), ~np.isnat(revoked_at) & (revoked_at <= at)],
+        ["invalid_signature", "untrusted_issuer", "not_yet_valid", "expired", "revoked"], "valid")
+
+
+def sign_documents(rng, docs: pd.DataFrame, sigs: pd.DataFrame, certs: pd.DataFrame, organ_frame: pd.DataFrame,
+                   share: float, protected_organs: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Break `share` of the signed documents on purpose, then sign every signature for real.
+
+    Documents of a scenario (and any document issued or signed by a scenario unit's agencies) are
+    never broken on purpose: they reproduce a published report. Natural revocations still apply.
+    """
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"signature_breakage must be in [0, 1], got {share}")
+    n = len(docs)
+    pattern = docs.pattern.to_numpy()
+    protected = (np.isin(docs.organ_idx.to_numpy(), protected_organs)
+                 | np.isin(docs.signer_organ.to_numpy(), protected_organs) | docs.scenario_doc.to_numpy())
+    broken = (pattern >= 1) & ~protected & (rng.random(n) < share)
+    # organisation_missing needs an organisation signature to remove
+    kind_idx = np.where(pattern == 2, rng.integers(0, len(BREAKAGE_KINDS), n), rng.integers(0, len(BREAKAGE_KINDS) - 1, n))
+    docs["breakage"] = np.where(broken, np.array(BREAKAGE_KINDS, dtype=object)[kind_idx], None)
+    target = np.where((pattern == 2) & (rng.random(n) < 0.5), "organisation", "personal")
+    canonical = _canonical(docs, organ_frame)
+    docs["content_hash_signed"] = [pki.content_hash(c) for c in canonical]
+    docs["content_hash"] = [pki.content_hash(c + _TAMPERED) if b == "content_changed" else h for c, b, h in zip(
+        canonical, docs.breakage, docs.content_hash_signed, strict=True)]
+    doc_breakage = docs.breakage.to_numpy()[sigs.doc_idx.to_numpy()]
+    missing = (doc_breakage == "organisation_missing") & (sigs.kind.to_numpy() == "organisation")
+    sigs = sigs[~missing].reset_index(drop=True)
+    docs.loc[docs.breakage == "organisation_missing", "pattern"] = 1
+    doc_breakage = docs.breakage.to_numpy()[sigs.doc_idx.to_numpy()]
+    hit = np.isin(doc_breakage, _CERT_BREAKAGE) & (sigs.kind.to_numpy() == target[sigs.doc_idx.to_numpy()])
+    targets = sigs[hit].assign(breakage=doc_breakage[hit],
+                               signer_organ=docs.signer_organ.to_numpy()[sigs.doc_idx.to_numpy()[hit]])
+    certs = certs.assign(registered=True)
+    extra = _breakage_certificates(rng, targets, certs)
+    if len(extra):
+        certs = pd.concat([certs, extra], ignore_index=True)
+        sigs.loc[hit, "cert"] = extra.serial.to_numpy()
+    if certs.serial.duplicated().any():
+        raise RuntimeError("certificate serials collide; change the seed")
+    sigs["breakage"] = np.where(hit, doc_breakage, None)
+    sigs.loc[(doc_breakage == "content_changed"), "breakage"] = "content_changed"
+    sigs["expected_status"] = expected_status(sigs, docs, certs)
+    # real keys, certificates and signatures: one key and chain per certificate actually used
+    used = certs[certs.serial.isin(set(sigs.cert))]
+    organ_names = organ_frame.organ_name.to_numpy()
+    keys, chains = {}, {}
+    for row in used.itertuples(index=False):
+        keys[row.serial], chains[row.serial] = pki.end_entity(
+            row.serial, row.subject_name, organ_names[row.organ_idx], row.kind, row.issuer,
+            np.datetime64(row.valid_from, "s"), np.datetime64(row.valid_to, "s"))
+    certs["chain_pem"] = certs.serial.map(chains)
+    times = pd.Series(sigs.event_at.to_numpy(dtype="datetime64[s]")).dt.strftime(_ISO)
+    hashes = docs.content_hash_signed.to_numpy()[sigs.doc_idx.to_numpy()]
+    sigs["signature_value"] = [pki.sign_with_serial(c, keys[c], h, t)
+                               for c, h, t in zip(sigs.cert, hashes, times, strict=True)]
+    return docs, sigs, certs

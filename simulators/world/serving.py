@@ -176,7 +176,8 @@ with sig as (
     select s.doc_idx, list(struct_pack(SignatureId := d.doc_id || '-S' || s.ordinal, SignerName := c.subject_name,
         Position := case when s.kind = 'personal' then c.position else 'Cơ quan' end, SignatureType := s.kind,
         CertificateSerial := s.cert, CertificateIssuer := c.issuer, IssuerType := c.issuer_type,
-        SigningTime := strftime(s.event_at, {iso})) order by s.ordinal) as signatures
+        SigningTime := strftime(s.event_at, {iso}), SignatureAlgorithm := 'ecdsa-with-SHA256',
+        SignatureValue := s.signature_value, CertificateChain := c.chain_pem) order by s.ordinal) as signatures
     from w_signature s join w_document d on d.doc_idx = s.doc_idx left join w_certificate c on c.serial = s.cert
     group by all
 ), rec as (
@@ -187,8 +188,8 @@ select d.doc_id as _key, d.modified as _cursor, to_json(struct_pack(DocId := d.d
     OrganName := o.organ_name, CodeNumber := d.number::varchar, CodeNotation := d.notation, TypeName := d.type_name,
     IssuedDate := strftime(d.issued, '%Y-%m-%d'), Subject := d.subject, Priority := d.priority,
     Direction := case when d.outgoing then 'outgoing' else 'incoming' end, IsElectronic := d.electronic,
-    SentViaAxis := d.axis, Recipients := coalesce(rec.recipients, []), Signatures := coalesce(sig.signatures, []),
-    ModifiedDate := strftime(d.modified, {iso}))) as _json
+    SentViaAxis := d.axis, ContentHash := d.content_hash, Recipients := coalesce(rec.recipients, []),
+    Signatures := coalesce(sig.signatures, []), ModifiedDate := strftime(d.modified, {iso}))) as _json
 from w_document d join w_organ o on o.organ_idx = d.organ_idx
 left join sig on sig.doc_idx = d.doc_idx left join rec on rec.doc_idx = d.doc_idx
 where d.modified <= $as_of
@@ -203,7 +204,7 @@ select c.serial as _key, greatest(c.issued, case when c.revoked_at <= $as_of the
     RevokedAt := case when c.revoked_at <= $as_of then strftime(c.revoked_at, {iso}) end,
     ModifiedDate := strftime(greatest(c.issued, case when c.revoked_at <= $as_of then c.revoked_at end), {iso})
     )) as _json
-from w_certificate c join w_organ o on o.organ_idx = c.organ_idx where c.issued <= $as_of
+from w_certificate c join w_organ o on o.organ_idx = c.organ_idx where c.issued <= $as_of and c.registered
 """
 
 ORGANS = """

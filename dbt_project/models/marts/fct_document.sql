@@ -1,4 +1,5 @@
 -- One row per e-document with its signature summary (Decree 30/2020 art. 5: personal AND organisation).
+-- legally_complete: an electronic document with a VERIFIED valid personal and organisation signature.
 with
 
 documents as (select * from {{ ref('stg_dms__documents') }}),
@@ -12,7 +13,11 @@ signatures as (
         document_id,
         count(*) as signature_count,
         bool_or(signature_type = 'personal') as has_personal_signature,
-        bool_or(signature_type = 'organisation') as has_organisation_signature
+        bool_or(signature_type = 'organisation') as has_organisation_signature,
+        count(*) filter (where verification_status = 'valid') as valid_signature_count,
+        count(*) filter (where verification_status <> 'valid') as invalid_signature_count,
+        bool_or(signature_type = 'personal' and verification_status = 'valid') as has_valid_personal_signature,
+        bool_or(signature_type = 'organisation' and verification_status = 'valid') as has_valid_organisation_signature
     from {{ ref('stg_dms__document_signatures') }}
     group by document_id
 ),
@@ -24,7 +29,13 @@ final as (
         coalesce(s.signature_count, 0) as signature_count,
         coalesce(s.has_personal_signature, false) as has_personal_signature,
         coalesce(s.has_organisation_signature, false) as has_organisation_signature,
-        coalesce(s.has_personal_signature and s.has_organisation_signature, false) as is_fully_signed
+        coalesce(s.has_personal_signature and s.has_organisation_signature, false) as is_fully_signed,
+        coalesce(s.valid_signature_count, 0) as valid_signature_count,
+        coalesce(s.invalid_signature_count, 0) as invalid_signature_count,
+        coalesce(s.has_valid_personal_signature, false) as has_valid_personal_signature,
+        coalesce(s.has_valid_organisation_signature, false) as has_valid_organisation_signature,
+        coalesce(d.is_electronic and s.has_valid_personal_signature and s.has_valid_organisation_signature, false)
+            as legally_complete
     from documents as d
     left join organs as o on d.organ_id = o.organ_id
     left join units as u on o.unit_code = u.unit_code

@@ -1,4 +1,6 @@
--- E-documents, signatures and certificates per unit and standard period.
+-- E-documents, signatures and certificates per unit and standard period. signatures_* count the verified
+-- signatures of the outgoing documents; legally_valid_electronic the outgoing e-documents with a valid
+-- personal AND organisation signature (Decree 30/2020 art. 5), as verified by the warehouse.
 with
 
 documents as (select * from {{ ref('fct_document') }} where direction = 'outgoing'),
@@ -15,7 +17,10 @@ document_figures as (
         count(*) filter (where sent_via_axis) as exchanged_via_axis,
         count(*) filter (where is_electronic and has_personal_signature) as signed_personal,
         count(*) filter (where is_electronic and has_organisation_signature) as signed_organisation,
-        count(*) filter (where is_electronic and is_fully_signed) as signed_personal_and_organisation
+        count(*) filter (where is_electronic and is_fully_signed) as signed_personal_and_organisation,
+        sum(valid_signature_count)::bigint as signatures_valid,
+        sum(invalid_signature_count)::bigint as signatures_invalid,
+        count(*) filter (where legally_complete) as legally_valid_electronic
     from documents as d
     inner join periods as p on d.issued_date between p.period_start and p.period_end
     group by all
@@ -56,6 +61,11 @@ final as (
         coalesce(d.signed_personal_and_organisation, 0) as signed_personal_and_organisation,
         d.outgoing_electronic / nullif(d.outgoing_total, 0) as e_document_rate,
         d.signed_personal_and_organisation / nullif(d.outgoing_electronic, 0) as fully_signed_rate,
+        coalesce(d.signatures_valid, 0) as signatures_valid,
+        coalesce(d.signatures_invalid, 0) as signatures_invalid,
+        coalesce(d.legally_valid_electronic, 0) as legally_valid_electronic,
+        d.signatures_valid / nullif(d.signatures_valid + d.signatures_invalid, 0) as signature_valid_rate,
+        d.legally_valid_electronic / nullif(d.outgoing_electronic, 0) as legally_valid_rate,
         coalesce(i.certificates_issued_personal, 0) as certificates_issued_personal,
         coalesce(i.certificates_issued_organisation, 0) as certificates_issued_organisation,
         coalesce(r.certificates_revoked, 0) as certificates_revoked

@@ -1,4 +1,5 @@
--- Digital signatures of the kept document version.
+-- Digital signatures of the kept document version, with the result of the extractor's verification
+-- (extractors/signatures.py; null when the signature could not be verified, e.g. no revocation data).
 with
 
 signatures as (
@@ -19,7 +20,9 @@ renamed as (
         s."CertificateSerial" as certificate_serial,
         s."CertificateIssuer" as certificate_issuer,
         s."IssuerType" as issuer_type,
-        {{ vn_iso_ts('s."SigningTime"') }} as signed_at
+        {{ vn_iso_ts('s."SigningTime"') }} as signed_at,
+        s."VerificationStatus" as verification_status,
+        s."VerificationReason" as verification_reason
     from signatures as s
     inner join documents as d
         on s."DocId" = d.document_id and s._batch_id = d.batch_id and s._parent_cursor = d.cursor_raw
