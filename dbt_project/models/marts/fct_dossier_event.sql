@@ -8,10 +8,18 @@ district_steps as (
     from {{ ref('stg_district_one_stop__processing_steps') }}
 ),
 
+ward_dossiers as (
+    select dossier_id from {{ ref('stg_ward_one_stop__dossiers') }}
+),
+
+-- Events come from their own endpoint: an event can land before its dossier's current version does
+-- (a backfilled window; a dossier updated after the window). It waits in staging until the dossier
+-- lands, so the fact never points at an unknown dossier.
 ward_events as (
-    select event_id, dossier_id, 'ward_one_stop' as source_system, status_code, description, actor_role,
-        occurred_at
-    from {{ ref('stg_ward_one_stop__dossier_events') }}
+    select e.event_id, e.dossier_id, 'ward_one_stop' as source_system, e.status_code, e.description,
+        e.actor_role, e.occurred_at
+    from {{ ref('stg_ward_one_stop__dossier_events') }} as e
+    inner join ward_dossiers as d on e.dossier_id = d.dossier_id
 )
 
 select * from district_steps
