@@ -9,11 +9,12 @@ manifests exactly as the extractors write them (docs/landing-zone.md).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 import duckdb
+
+from extractors.landing import checksum
 
 # Entities copied per replica, with the columns that identify a record (or point at its parent).
 # Reference lists (units, procedures, organs, certificates) are not copied: replicas share them.
@@ -31,14 +32,6 @@ REPLICATED_KEYS: dict[tuple[str, str], tuple[str, ...]] = {
     ("dms", "document_recipients"): ("DocId",),
     ("dms", "document_signatures"): ("DocId", "SignatureId"),
 }
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _sql_list(paths: list[Path]) -> str:
@@ -72,7 +65,7 @@ def replicate(landing: Path, copies: int, con: duckdb.DuckDBPyConnection | None 
                             f"to '{target}' (format parquet, compression zstd)")
                 parts.append(target.name)
             manifest["parts"] = parts
-            manifest["checksum"] = {name: _sha256(batch / name) for name in parts}
+            manifest["checksum"] = {name: checksum(batch / name) for name in parts}
             _scale_counts(manifest, copies)
             (batch / "_manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
 
@@ -134,7 +127,7 @@ def _write_batch(con, landing: Path, system: str, entity: str, sql: str, rows: i
     part = batch / "part-00000.parquet"
     con.execute(f"copy ({sql}) to '{part}' (format parquet, compression zstd)")
     manifest = {**template, **extra, "batch_id": NEXT_DAY_BATCH, "window": NEXT_DAY_WINDOW,
-                "parts": [part.name], "checksum": {part.name: _sha256(part)},
+                "parts": [part.name], "checksum": {part.name: checksum(part)},
                 "counts": {"fetched": rows, "written": rows, "quarantined": 0, "duplicates_dropped": 0},
                 "schema_drift": {}}
     if isinstance(template.get("children"), dict):

@@ -42,16 +42,6 @@ def to_local(moment: datetime) -> datetime:
     return moment.astimezone(VN_TZ).replace(tzinfo=None)
 
 
-def run_interval(context) -> tuple[datetime, datetime]:
-    """The run's data interval. Airflow 3 gives a manual run an empty one (start == end); such a run
-    reads the schedule's last complete interval before it, as a scheduled run at that time would."""
-    start, end = context["data_interval_start"], context["data_interval_end"]
-    if start != end:
-        return start, end
-    inferred = context["dag"].timetable.infer_manual_data_interval(run_after=end)
-    return inferred.start, inferred.end
-
-
 def extract(system: SourceSystem, connection, interval_start, interval_end, exact_window: bool) -> list[dict]:
     """Land a source. Scheduled runs read from the high-water mark (minus look-back) up to the run's
     interval end; backfills and `exact_window` runs read exactly their data interval."""
@@ -81,12 +71,11 @@ def load_audit(path: str):
 
 def audit_and_gate(run_id: str) -> str:
     """Audit the candidate (read-only), write the HTML report, save the result; raise if a fail check failed."""
-    from expectations.runner import audit as run_audit
-    from warehouse.build import candidate_path
+    from warehouse.pipeline import audit_candidate
     from warehouse.publish import gate, write_report
 
     settings = Settings.from_env()
-    result = run_audit(candidate_path(settings), settings.landing_dir)
+    result = audit_candidate(settings)
     name = run_id.replace(":", "_").replace("+", "_")
     report = write_report(settings.data_dir / "audits" / f"{name}.html", result, f"CCHC audit {name}")
     path = save_audit(settings, result, name)

@@ -21,7 +21,7 @@ from cchc.orchestration import CONNECTION_IDS
 from cchc.settings import SourceSystem
 
 # Data-interval timetables (not Airflow 3's default trigger timetables, whose runs have an empty interval):
-# each run, and each backfilled run, covers [previous tick, this tick) of the source's clock.
+# each scheduled, backfilled or manual run covers [previous tick, this tick) of the source's clock.
 SCHEDULES = {SourceSystem.DISTRICT: "0 * * * *", SourceSystem.WARD: "0 * * * *", SourceSystem.DMS: "0 0 * * *"}
 
 
@@ -42,10 +42,11 @@ def extract_dag(system: SourceSystem, schedule: str, conn_id: str):
             """Extract every endpoint of the source into the landing zone; state moves only after commit."""
             from airflow.sdk import Connection
 
-            from cchc.orchestration import extract, run_interval
+            from cchc.orchestration import extract
 
             exact = bool(context["params"]["exact_window"]) or str(context["dag_run"].run_type).endswith("backfill")
-            return extract(system, Connection.get(conn_id), *run_interval(context), exact)
+            return extract(system, Connection.get(conn_id), context["data_interval_start"],
+                           context["data_interval_end"], exact)
 
         land()
 

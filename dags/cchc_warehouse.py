@@ -11,8 +11,6 @@ published-warehouse Asset. Every task that writes the build database runs in the
 
 from __future__ import annotations
 
-import sys
-
 import pendulum
 from airflow.sdk import Param, dag, task
 
@@ -44,16 +42,14 @@ def cchc_warehouse():
         candidate.parent.mkdir(parents=True, exist_ok=True)
         return str(candidate)
 
-    # audit and publish run in a fresh interpreter: they open the candidate read-only, which a process
-    # still holding dbt's read-write handle (dbt runs in-process, e.g. under `airflow dags test`) cannot
-    @task.external_python(python=sys.executable, pool=WRITER_POOL)
+    @task(pool=WRITER_POOL)
     def audit(run_id: str) -> str:
         """Great Expectations suites on the candidate (read-only); fails the run if a `fail` check fails."""
         from cchc.orchestration import audit_and_gate
 
         return audit_and_gate(run_id)
 
-    @task.external_python(python=sys.executable, pool=WRITER_POOL, outlets=[PUBLISHED_WAREHOUSE])
+    @task(pool=WRITER_POOL, outlets=[PUBLISHED_WAREHOUSE])
     def publish(audit_path: str, run_id: str) -> str:
         """Copy the audited candidate into a new release and swap it in atomically."""
         from cchc.orchestration import publish_audited

@@ -23,6 +23,15 @@ import pyarrow.parquet as pq
 EXTRACTOR_VERSION = "1.0"
 
 
+def checksum(path: Path) -> str:
+    """sha256 of a landed part, as manifests record it (read in 1 MiB blocks: parts can be large)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def recover(entity_dir: Path) -> None:
     """Repair what a crash left: drop unfinished tmp folders, restore or drop trashed batches."""
     if not entity_dir.exists():
@@ -85,7 +94,7 @@ class BatchWriter:
         return {
             "batch_id": self.batch_id, "system": self.system, "entity": self.entity,
             "parts": [p.name for p in self.parts],
-            "checksum": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in self.parts},
+            "checksum": {p.name: checksum(p) for p in self.parts},
             "schema": {f.name: str(f.type) for f in self.schema} if self.schema else {},
             "extractor_version": EXTRACTOR_VERSION,
         }

@@ -29,6 +29,8 @@ def parse_page(body: bytes, source: Source, endpoint: Endpoint) -> Page:
     try:
         return _fast(body, source, endpoint)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        # Arrow rejects the page as a whole when one record does not fit the declared schema; the
+        # record-by-record path lands the good records and quarantines the others with a reason.
         return _slow(body, source, endpoint)
 
 
