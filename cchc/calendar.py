@@ -1,9 +1,12 @@
 """Vietnamese working-day calendar: the one home of the working-day rule.
 
-Base: the `holidays` package (country VN, public holidays incl. Tết and substituted days off).
-Overrides: `dbt_project/seeds/calendar_overrides.csv` lists official day swaps; a make-up
-Saturday ("ngày làm bù") listed there is a working day. Saturdays and Sundays are otherwise
-non-working (Decree 45/2013 working week; Labour Code 2019 art. 112 for holidays).
+Base: the `holidays` package (country VN): public holidays incl. Tết and substituted days off
+(Labour Code 2019 art. 112), and the official make-up working Saturdays it records
+(`weekend_workdays`, "ngày làm bù": a working day). Saturdays and Sundays are otherwise non-working
+(Decree 45/2013 working week). Overrides: the dbt seed `calendar_overrides` lists official day
+swaps the package lacks or that we pin to the document that set them (column source_document);
+an override wins over the package. dbt passes the seed in through `ref()` (dim_date); Python
+callers (the simulators) read the same file. See docs/calendar.md.
 
 Deadline rule (DVCAPI CaculateTime.cs, restated at date level): a dossier received on a working
 day before 17:00 counts from that day; one received after 17:00 or on a non-working day counts as
@@ -14,6 +17,7 @@ receipt day. All functions are vectorised over numpy datetime64[D] arrays.
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -27,13 +31,25 @@ OVERRIDES_CSV = REPO_ROOT / "dbt_project" / "seeds" / "calendar_overrides.csv"
 CUTOFF_HOUR = 17  # counter closes at 17:00; later receipts count from the next working day
 
 
-def load_overrides(path: Path = OVERRIDES_CSV) -> dict[date, tuple[bool, str]]:
-    """Official day swaps: date -> (is_working_day, reason)."""
+Overrides = dict[date, tuple[bool, str]]  # date -> (is_working_day, reason)
+
+
+def overrides_from_rows(rows: Iterable[Mapping[str, object]]) -> Overrides:
+    """Day swaps from seed rows (csv.DictReader rows or records of the dbt seed)."""
+    out: Overrides = {}
+    for row in rows:
+        day = row["calendar_date"]
+        day = day if isinstance(day, date) else date.fromisoformat(str(day))
+        working = row["is_working_day"]
+        working = working if isinstance(working, bool) else str(working).strip().lower() == "true"
+        out[day] = (working, str(row["reason"]))
+    return out
+
+
+def load_overrides(path: Path = OVERRIDES_CSV) -> Overrides:
+    """Official day swaps from the seed file."""
     with path.open(newline="", encoding="utf-8") as fh:
-        return {
-            date.fromisoformat(row["calendar_date"]): (row["is_working_day"].strip().lower() == "true", row["reason"])
-            for row in csv.DictReader(fh)
-        }
+        return overrides_from_rows(csv.DictReader(fh))
 
 
 @dataclass(frozen=True)
@@ -47,18 +63,22 @@ class WorkingCalendar:
     ordinal: np.ndarray  # int64: number of working days on or before each date
 
     @classmethod
-    def build(cls, first_year: int, last_year: int) -> WorkingCalendar:
+    def build(cls, first_year: int, last_year: int, overrides: Overrides | None = None) -> WorkingCalendar:
         import holidays
 
         vn = holidays.country_holidays("VN", years=range(first_year, last_year + 1))
-        overrides = load_overrides()
+        overrides = load_overrides() if overrides is None else overrides
         dates = np.arange(np.datetime64(f"{first_year}-01-01"), np.datetime64(f"{last_year + 1}-01-01"))
         weekday = (dates.astype("int64") + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
         names = np.array([vn.get(d.item(), "") for d in dates], dtype=object)
-        working = (weekday < 5) & (names == "")
-        for day, (is_working, _reason) in overrides.items():
+        make_up = np.isin(dates, np.array(sorted(vn.weekend_workdays), dtype="datetime64[D]"))
+        working = ((weekday < 5) & (names == "")) | make_up
+        for day, (is_working, reason) in overrides.items():
             if first_year <= day.year <= last_year:
-                working[(day - date(first_year, 1, 1)).days] = is_working
+                i = (day - date(first_year, 1, 1)).days
+                working[i] = is_working
+                if not is_working and not names[i]:
+                    names[i] = reason
         return cls(
             dates=dates,
             is_working=working,

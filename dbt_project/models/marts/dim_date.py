@@ -1,13 +1,18 @@
-"""dim_date: one row per day with the working-day flag, from cchc.calendar (the one home of the rule)."""
+"""dim_date: one row per day with the working-day flag, from cchc.calendar (the one home of the rule).
+
+The official day swaps come in through ref('calendar_overrides'), so the seed is part of the lineage
+and the docs; cchc.calendar applies them over the `holidays` package.
+"""
 
 import pandas as pd
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    from cchc.calendar import calendar
+    from cchc.calendar import WorkingCalendar, overrides_from_rows
 
-    cal = calendar()
+    seed = dbt.ref("calendar_overrides").df()
+    cal = WorkingCalendar.build(2015, 2030, overrides=overrides_from_rows(seed.to_dict("records")))
     dates = pd.to_datetime(cal.dates)
     return pd.DataFrame({
         "calendar_date": dates.date,
