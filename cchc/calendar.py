@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -39,7 +39,10 @@ def overrides_from_rows(rows: Iterable[Mapping[str, object]]) -> Overrides:
     out: Overrides = {}
     for row in rows:
         day = row["calendar_date"]
-        day = day if isinstance(day, date) else date.fromisoformat(str(day))
+        if isinstance(day, datetime):  # pandas Timestamps from the dbt seed
+            day = day.date()
+        elif not isinstance(day, date):
+            day = date.fromisoformat(str(day))
         working = row["is_working_day"]
         working = working if isinstance(working, bool) else str(working).strip().lower() == "true"
         out[day] = (working, str(row["reason"]))

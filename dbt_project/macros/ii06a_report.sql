@@ -47,9 +47,9 @@ figures as (
         count(*) filter (where finished_date <= period_end and finished_timeliness = 'late') as resolved_late,
         count(*) filter (where finished_date is null or finished_date > period_end) as in_progress_total,
         count(*) filter (where (finished_date is null or finished_date > period_end)
-                         and (due_date is null or due_date >= period_end)) as in_progress_within_deadline,
+                         and not {{ open_overdue_at('period_end') }}) as in_progress_within_deadline,
         count(*) filter (where (finished_date is null or finished_date > period_end)
-                         and due_date < period_end) as in_progress_overdue,
+                         and {{ open_overdue_at('period_end') }}) as in_progress_overdue,
         count(*) filter (where finished_date <= period_end and postal_return_requested) as postal_return_requested,
         count(*) filter (where finished_date <= period_end and postal_returned) as postal_returned,
         count(*) filter (where finished_date <= period_end and result_digitised) as results_digitised

@@ -136,6 +136,23 @@ def build(rng: np.random.Generator, cal: WorkingCalendar, received: np.ndarray, 
     )
 
 
+def open_overdue_at(life: Lifecycles, end: np.datetime64) -> np.ndarray:
+    """Whether a dossier still open at `end` is overdue there (the warehouse's macro open_overdue_at,
+    II.06a reading): a second supplement request by then is late (Decision 766 formula 2.1); waiting for
+    the citizen on a request made on or before the due date is within deadline (II.06a "bao gồm cả hồ sơ
+    chờ bổ sung"); a request answered by then extends the due date; no due date is within deadline."""
+    end = np.datetime64(end, "D")
+    req1, res1 = life.req1.astype("datetime64[D]"), life.res1.astype("datetime64[D]")
+    second = ~np.isnat(life.req2) & (life.req2.astype("datetime64[D]") <= end)
+    waiting = ~np.isnat(req1) & (req1 <= end) & (np.isnat(res1) | (res1 > end))
+    answered = ~np.isnat(res1) & (res1 <= end)
+    with np.errstate(invalid="ignore"):
+        judged = np.where(waiting, ~np.isnat(life.due0) & (req1 > life.due0),
+                          np.where(answered, ~np.isnat(life.due1) & (life.due1 < end),
+                                   ~np.isnat(life.due0) & (life.due0 < end)))
+    return second | judged
+
+
 def classify(life: Lifecycles, start: np.datetime64, end: np.datetime64) -> tuple[np.ndarray, np.ndarray]:
     """Report bucket of each dossier for a period [start, end] (dates), by the II.06a rules.
 
@@ -155,7 +172,8 @@ def classify(life: Lifecycles, start: np.datetime64, end: np.datetime64) -> tupl
     bucket = np.where(resolved & ~np.isnat(due) & (finish_day < due), 0, bucket)
     bucket = np.where(resolved & ~np.isnat(due) & (finish_day > due), 2, bucket)
     progress = touches & ~resolved
-    bucket = np.where(progress & (np.isnat(due) | (due >= end)), 3, bucket)
-    bucket = np.where(progress & ~np.isnat(due) & (due < end), 4, bucket)
+    overdue = open_overdue_at(life, end)
+    bucket = np.where(progress & ~overdue, 3, bucket)
+    bucket = np.where(progress & overdue, 4, bucket)
     carried = touches & (received_day < start)
     return touches, np.where(carried & (bucket >= 0), bucket + 10, bucket)

@@ -1,11 +1,22 @@
--- Standard report periods: month, quarter, half-year, year, and year-to-date at each month end.
+/*
+  Standard report periods: month, quarter, half-year, year, and year-to-date at each month end
+  ("7 tháng đầu năm" = Jan–Jul). Every standard period that overlaps the data exists, including a
+  quarter, half or year whose first months precede the first dossier: months are generated from the
+  January of the first data year, and periods are kept when they overlap [first day, last day].
+*/
 with
 
+bounds as (
+    select
+        min(received_at)::date as first_day,
+        max(coalesce(finished_at, received_at))::date as last_day
+    from {{ ref('int_dossiers_unified') }}
+),
+
 months as (
-    select distinct date_trunc('month', calendar_date)::date as month_start
-    from {{ ref('dim_date') }}
-    where calendar_date between (select min(received_at)::date from {{ ref('int_dossiers_unified') }})
-                            and (select max(coalesce(finished_at, received_at))::date from {{ ref('int_dossiers_unified') }})
+    select distinct d.month_start
+    from {{ ref('dim_date') }} as d, bounds as b
+    where d.calendar_date between date_trunc('year', b.first_day)::date and b.last_day
 ),
 
 periods as (
@@ -23,6 +34,12 @@ periods as (
     union all
     select 'ytd', date_trunc('year', month_start)::date, (month_start + interval 1 month - interval 1 day)::date
     from months
+),
+
+overlapping as (
+    select p.*
+    from periods as p, bounds as b
+    where p.period_end >= b.first_day and p.period_start <= b.last_day
 )
 
-select * from periods
+select * from overlapping

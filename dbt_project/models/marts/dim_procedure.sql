@@ -1,16 +1,3 @@
--- Procedure catalogue of both levels (district system's catalogue first where a code is in both).
-with
-
-district as (select * from {{ ref('stg_district_one_stop__procedures') }}),
-
-ward as (select * from {{ ref('stg_ward_one_stop__procedures') }}),
-
-unioned as (
-    select *, 1 as preference from district
-    union all
-    select *, 2 as preference from ward
-)
-
+-- Procedure catalogue of both levels (int_procedures chooses between the two systems' entries).
 select procedure_code, procedure_name, field_code, field_name, online_level, duration_working_days, level, has_fee
-from unioned
-qualify row_number() over (partition by procedure_code order by preference) = 1
+from {{ ref('int_procedures') }}

@@ -17,8 +17,10 @@ sla as (
 final as (
     select
         dossier_id, source_system, handling_level, unit_code, parent_unit_code, procedure_code, channel,
-        online_level, status_code, outcome, submitted_at, received_at, due_at, finished_at, returned_at,
-        supplement_request_count, supplement_wait_working_days, on_time_status, postal_return_requested,
+        online_level, status_code, outcome, submitted_at, received_at, due_at, due_at_source, due_date_disagrees,
+        finished_at, finished_at_source, end_from_trail, returned_at,
+        supplement_request_count, supplement_wait_working_days, awaiting_supplement, on_time_status,
+        on_time_status_766, postal_return_requested,
         postal_returned, has_digitised_inputs, result_digitised, paid_online, rating_level, rated_at,
         apology_count, applicant_pseudonym, applicant_type, source_batch_id
     from sla
