@@ -2,7 +2,9 @@
 
 Before 1 July 2025: province / district / commune (63 provinces). From 1 July 2025: province / commune
 (34 provinces, 3,321 communes; Resolution 202/2025/QH15, Decision 19/2025/QĐ-TTg). One row per unit
-version; a code can be reused by a new unit, so the key is (unit_code, valid_from).
+version; a code can be reused by a new unit, so the key is (unit_code, valid_from). The package's
+legacy list gives no start date for the pre-reform units: their valid_from is null (unknown), not an
+invented date; valid_to = 30 June 2025 is known (the reform). Post-reform units start 1 July 2025.
 """
 
 import sqlite3
@@ -12,7 +14,7 @@ from importlib import resources
 import pandas as pd
 
 REFORM = date(2025, 7, 1)
-FIRST = date(2008, 8, 1)  # the legacy list's last big change (Hà Tây merged into Hà Nội)
+UNKNOWN = None  # the legacy list carries no validity start
 
 
 def model(dbt, session):
@@ -25,13 +27,13 @@ def model(dbt, session):
     old_end, new_start = date(2025, 6, 30), REFORM
     frames = [
         legacy[["provinceCode", "province"]].drop_duplicates().set_axis(["unit_code", "unit_name"], axis=1)
-        .assign(level="province", parent_code=None, valid_from=FIRST, valid_to=old_end),
+        .assign(level="province", parent_code=None, valid_from=UNKNOWN, valid_to=old_end),
         legacy[["districtCode", "district", "provinceCode"]].drop_duplicates()
         .set_axis(["unit_code", "unit_name", "parent_code"], axis=1)
-        .assign(level="district", valid_from=FIRST, valid_to=old_end),
+        .assign(level="district", valid_from=UNKNOWN, valid_to=old_end),
         legacy[["wardCode", "ward", "districtCode"]].drop_duplicates()
         .set_axis(["unit_code", "unit_name", "parent_code"], axis=1)
-        .assign(level="commune", valid_from=FIRST, valid_to=old_end),
+        .assign(level="commune", valid_from=UNKNOWN, valid_to=old_end),
         current[["provinceCode", "province"]].drop_duplicates().set_axis(["unit_code", "unit_name"], axis=1)
         .assign(level="province", parent_code=None, valid_from=new_start, valid_to=None),
         current[["wardCode", "ward", "provinceCode"]].drop_duplicates()

@@ -26,11 +26,11 @@ procedures as (
     select procedure_code, online_level, has_fee, level from {{ ref('dim_procedure') }}
 ),
 
+-- int_dossier_sla, not fct_dossier: the 766 reading of open dossiers needs the supplement columns
 dossiers as (
-    select d.*, d.received_at::date as received_date, d.finished_at::date as finished_date,
-           d.rated_at::date as rated_date, coalesce(p.has_fee, false) as has_fee,
+    select d.*, d.rated_at::date as rated_date, coalesce(p.has_fee, false) as has_fee,
            coalesce(p.level = d.handling_level, false) as procedure_of_the_level
-    from {{ ref('fct_dossier') }} as d
+    from {{ ref('int_dossier_sla') }} as d
     left join procedures as p on d.procedure_code = p.procedure_code
     where d.received_at is not null
 ),
@@ -46,6 +46,28 @@ full_online as (
     group by all
 ),
 
+-- each dossier once per period: handled there, and judged by Decision 766 formula 2.1 (on_time_status_766)
+judged_766 as (
+    select d.*, p.period_type, p.period_start, p.period_end,
+        d.received_date <= p.period_end and (d.finished_date is null or d.finished_date >= p.period_start)
+            as handled,
+        case when d.finished_date <= p.period_end then d.finished_timeliness_766 = 'late'
+             else {{ open_overdue_at('p.period_end', rule='766') }} end as late_766,
+        d.rated_date between p.period_start and p.period_end and d.rating_level = 4 as rated_dissatisfied
+    from dossiers as d
+    inner join periods as p
+        on d.received_date <= p.period_end
+        and (d.finished_date is null or d.finished_date >= p.period_start or d.rated_date >= p.period_start)
+),
+
+satisfaction_figures as (
+    select unit_code, handling_level, period_type, period_start, period_end,
+        count(*) filter (where handled and not late_766) as handled_on_time_766,
+        count(*) filter (where (handled and late_766) or rated_dissatisfied) as handled_late_or_dissatisfied_766
+    from judged_766
+    group by all
+),
+
 dossier_figures as (
     select d.unit_code, d.handling_level, p.period_type, p.period_start, p.period_end,
         count(*) filter (where d.received_date >= p.period_start and d.has_digitised_inputs)
@@ -54,7 +76,7 @@ dossier_figures as (
                          and d.has_digitised_inputs and d.result_digitised)
             as resolved_with_digitised_components_and_result,
         count(*) filter (where d.finished_date between p.period_start and p.period_end
-                         and d.on_time_status = 'late' and d.apology_count > 0) as resolved_late_with_apology,
+                         and d.finished_timeliness = 'late' and d.apology_count > 0) as resolved_late_with_apology,
         count(*) filter (where d.received_date >= p.period_start and d.has_fee) as fee_dossiers_received,
         count(*) filter (where d.received_date >= p.period_start and d.has_fee and d.paid_online)
             as fee_dossiers_paid_online,
@@ -102,12 +124,16 @@ wide as (
         coalesce(f.fee_procedures_paid_online, 0) as fee_procedures_paid_online,
         coalesce(c.fee_procedures_in_catalogue, 0) as fee_procedures_in_catalogue,
         coalesce(f.ratings_dissatisfied, 0) as ratings_dissatisfied,
-        -- Decision 766 satisfaction: 100 % − (overdue share + complaint share), as a count
-        greatest(r.carried_over + r.received_new - r.resolved_late - r.in_progress_overdue
-                 - coalesce(f.ratings_dissatisfied, 0), 0) as dossiers_handled_without_delay_or_dissatisfaction
+        -- Decision 766 formula 2.1 (times compared; open supplement requests end the agency's part)
+        coalesce(j.handled_on_time_766, 0) as handled_on_time_766,
+        -- Decision 766 satisfaction: 100 % − (overdue share + complaint share), as a count; a dossier both
+        -- late and rated dissatisfied is subtracted once
+        greatest(r.carried_over + r.received_new - coalesce(j.handled_late_or_dissatisfied_766, 0), 0)
+            as dossiers_handled_without_delay_or_dissatisfaction
     from reports as r
     left join full_online as o using (unit_code, handling_level, period_type, period_start, period_end)
     left join dossier_figures as f using (unit_code, handling_level, period_type, period_start, period_end)
+    left join satisfaction_figures as j using (unit_code, handling_level, period_type, period_start, period_end)
     left join fee_catalogue as c using (handling_level)
 ),
 

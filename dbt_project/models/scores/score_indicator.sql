@@ -25,27 +25,54 @@ unit_periods as (
     from measures
 ),
 
+-- The portal computes some indicators for provinces only (METRICS sheet scope 'Tỉnh'): for a district or
+-- commune unit they are not scored (var province_only_indicators = 'not_scored', the default), or given
+-- their maximum as the QD766 dashboard does ('full_points'). docs/scoring.md names both readings.
+scoped as (
+    select
+        u.*,
+        r.* exclude (computable, not_computable_reason, formula_kind),
+        coalesce(r.scored_levels, '') = '' or list_contains(string_split(r.scored_levels, ','), u.handling_level)
+            as in_scope,
+        r.computable as rubric_computable,
+        r.not_computable_reason as rubric_not_computable_reason,
+        r.formula_kind as rubric_formula_kind
+    from unit_periods as u
+    cross join rubric as r
+),
+
 figured as (
     select
-        u.*, r.*,
-        num.value as numerator,
-        den.value as denominator,
+        u.* exclude (rubric_computable, rubric_not_computable_reason, rubric_formula_kind),
+        case when u.in_scope or '{{ var("province_only_indicators", "not_scored") }}' = 'not_scored'
+             then u.rubric_formula_kind else 'assessed' end as formula_kind,
+        u.rubric_computable and u.in_scope as computable,
+        case when u.in_scope then u.rubric_not_computable_reason
+             else 'Computed by the national portal for provinces only (METRICS sheet scope ''Tỉnh''); for a '
+                  || u.handling_level || ' unit '
+                  {%- if var("province_only_indicators", "not_scored") == "full_points" %}
+                  || 'given its maximum (var province_only_indicators = full_points)'
+                  {%- else %}
+                  || 'not scored (var province_only_indicators = not_scored)'
+                  {%- endif %} end as not_computable_reason,
+        case when u.in_scope then num.value end as numerator,
+        case when u.in_scope then den.value end as denominator,
         a.self_assessed_points,
         a.appraised_round1_points,
         a.appraised_round2_points,
-        coalesce(a.appraised_round2_points, a.appraised_round1_points) as appraised_points
-    from unit_periods as u
-    cross join rubric as r
+        case when not u.in_scope then u.max_points
+             else coalesce(a.appraised_round2_points, a.appraised_round1_points) end as appraised_points
+    from scoped as u
     left join measures as num
         on num.unit_code = u.unit_code and num.handling_level = u.handling_level
         and num.period_type = u.period_type and num.period_start = u.period_start
-        and num.period_end = u.period_end and num.measure = r.numerator_measure
+        and num.period_end = u.period_end and num.measure = u.numerator_measure
     left join measures as den
         on den.unit_code = u.unit_code and den.handling_level = u.handling_level
         and den.period_type = u.period_type and den.period_start = u.period_start
-        and den.period_end = u.period_end and den.measure = r.denominator_measure
+        and den.period_end = u.period_end and den.measure = u.denominator_measure
     left join assessments as a  -- people's points are yearly
-        on a.rubric_version = r.rubric_version and a.indicator_code = r.indicator_code
+        on a.rubric_version = u.rubric_version and a.indicator_code = u.indicator_code
         and a.unit_code = u.unit_code and u.period_type = 'year' and a.year = year(u.period_start)
 ),
 

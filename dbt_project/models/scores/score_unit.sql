@@ -13,7 +13,9 @@ indicators as (
 ),
 
 unit_versions as (
-    select unit_code, unit_name, level, parent_code, valid_from, coalesce(valid_to, date '9999-12-31') as valid_to
+    select unit_code, unit_name, level, parent_code,
+           coalesce(valid_from, date '0001-01-01') as valid_from,  -- unknown start: valid since always
+           coalesce(valid_to, date '9999-12-31') as valid_to
     from {{ ref('dim_admin_unit') }}
 ),
 
