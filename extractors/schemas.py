@@ -25,7 +25,8 @@ DISTRICT_DOSSIER = struct(
     MaHoSo=S, MaTTHC=S, TenTTHC=S, MaLinhVuc=S, TenLinhVuc=S, MaDonVi=S, KenhThucHien=N, MucDo=N,
     NgayNopHoSo=S, NgayTiepNhan=S, NgayHenTra=S, NgayKetThucXuLy=S, NgayTra=S, TrangThaiHoSo=N, HinhThucTra=N,
     TrangThaiTraBuuDien=N, LoaiDoiTuong=N, ChuHoSo=S, SoGiayToChuHoSo=S, SoDienThoai=S, Email=S,
-    HoSoCoThanhPhanSoHoa=N, DaSoHoaKetQua=N, DuocThanhToanTrucTuyen=N, NgayCapNhat=S,
+    HoSoCoThanhPhanSoHoa=N, DaSoHoaKetQua=N, DuocThanhToanTrucTuyen=N, TongTienLePhi=N,
+    SoTienThanhToanTrucTuyen=N, NgayCapNhat=S,
     QuaTrinhXuLy=pa.list_(DISTRICT_STEP), DanhSachHoSoBoSung=pa.list_(DISTRICT_SUPPLEMENT),
     PhieuXinLoi=pa.list_(DISTRICT_APOLOGY), DanhGiaHaiLong=struct(MucDoHaiLong=N, NgayDanhGia=S),
 )
@@ -39,7 +40,7 @@ WARD_DOSSIER = struct(
     id=S, procedure_code=S, field_code=S, unit_code=S, channel=S, online_level=S, submitted_at=S, received_at=S,
     due_at=S, finished_at=S, returned_at=S, status=S, return_method=S, postal_delivered=B,
     applicant=struct(type=S, full_name=S, id_number=S, phone=S, email=S),
-    has_digitised_inputs=B, result_digitised=B, paid_online=B,
+    has_digitised_inputs=B, result_digitised=B, paid_online=B, fee_amount=N, fee_paid_online_amount=N,
     supplements=pa.list_(WARD_SUPPLEMENT), apologies=pa.list_(WARD_APOLOGY), updated_at=S,
 )
 WARD_EVENT = struct(event_id=S, dossier_id=S, status=S, occurred_at=S, actor_role=S, note=S, updated_at=S)

@@ -62,7 +62,8 @@ select s.dossier_id as _key, s.cursor_now as _cursor, to_json(struct_pack(
     LoaiDoiTuong := s.applicant_type, ChuHoSo := s.applicant_name, SoGiayToChuHoSo := s.applicant_id,
     SoDienThoai := s.phone, Email := s.email, HoSoCoThanhPhanSoHoa := s.has_digitised_inputs::int,
     DaSoHoaKetQua := case when s.finish <= $as_of then s.result_digitised::int else 0 end,
-    DuocThanhToanTrucTuyen := s.paid_online, NgayCapNhat := strftime(s.cursor_now, {vn}),
+    DuocThanhToanTrucTuyen := s.paid_online, {district_fees}
+    NgayCapNhat := strftime(s.cursor_now, {vn}),
     QuaTrinhXuLy := coalesce(st.steps, []),
     DanhSachHoSoBoSung := list_filter([
         case when s.req1 <= $as_of then struct_pack(MaBoSung := s.dossier_id || '-BS1',
@@ -105,7 +106,7 @@ select s.dossier_id as _key, s.cursor_now as _cursor, to_json(struct_pack(
         type := case s.applicant_type when 1 then 'citizen' when 2 then 'business' when 3 then 'agency' else 'other' end,
         full_name := s.applicant_name, id_number := s.applicant_id, phone := '+84' || s.phone[2:], email := s.email),
     has_digitised_inputs := s.has_digitised_inputs, result_digitised := s.finish <= $as_of and s.result_digitised,
-    paid_online := s.paid_online > 0,
+    paid_online := s.paid_online > 0, {ward_fees}
     supplements := list_filter([
         case when s.req1 <= $as_of then struct_pack(seq := 1, requested_at := strftime(s.req1, {iso}),
             resumed_at := {res1_iso}, old_due_at := strftime(s.due0 + interval 17 hour, {iso}),
@@ -214,6 +215,12 @@ from w_organ
 """
 
 
+# Fees and charges (phí, lệ phí) of a fee-bearing procedure, in VND, and what was paid online. The
+# vendors send the dossier's totals (the national sync format itemises them in DanhSachLePhi[]).
+_FEE = "case when p.has_fee then case when p.level = 'huyen' then 100000 else 20000 end end"
+_PAID_ONLINE = f"case when p.has_fee then case when s.paid_online > 0 then {_FEE} else 0 end end"
+
+
 def _fill(sql: str, system: str = "district") -> str:
     return sql.format(
         state=_DOSSIER_STATE.format(system=system), vn=VN, iso=ISO,
@@ -222,6 +229,8 @@ def _fill(sql: str, system: str = "district") -> str:
         received_iso=_v("s.received", ISO), finish_iso=_v("s.finish", ISO), returned_iso=_v("s.returned", ISO),
         res1_iso=_v("s.res1", ISO), res2_iso=_v("s.res2", ISO),
         status=WARD_STATUS.format(col="s.status_now" if "state" in sql else "e.status"),
+        district_fees=f"TongTienLePhi := {_FEE}, SoTienThanhToanTrucTuyen := {_PAID_ONLINE},",
+        ward_fees=f"fee_amount := {_FEE}, fee_paid_online_amount := {_PAID_ONLINE},",
     )
 
 

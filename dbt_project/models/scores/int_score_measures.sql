@@ -80,6 +80,11 @@ dossier_figures as (
         count(*) filter (where d.received_date >= p.period_start and d.has_fee) as fee_dossiers_received,
         count(*) filter (where d.received_date >= p.period_start and d.has_fee and d.paid_online)
             as fee_dossiers_paid_online,
+        -- Decision 766 online payment, component C (formula 3.5): money paid online / fees and charges due
+        coalesce(sum(d.fee_amount) filter (where d.received_date >= p.period_start and d.has_fee), 0)
+            as fee_amount_due,
+        coalesce(sum(d.fee_paid_online_amount) filter (where d.received_date >= p.period_start and d.has_fee), 0)
+            as fee_amount_paid_online,
         count(distinct d.procedure_code) filter (where d.received_date >= p.period_start and d.has_fee
                                                  and d.paid_online and d.procedure_of_the_level)
             as fee_procedures_paid_online,  -- of the level's catalogue, like the denominator
@@ -122,6 +127,8 @@ wide as (
         coalesce(f.fee_dossiers_received, 0) as fee_dossiers_received,
         coalesce(f.fee_dossiers_paid_online, 0) as fee_dossiers_paid_online,
         coalesce(f.fee_procedures_paid_online, 0) as fee_procedures_paid_online,
+        coalesce(f.fee_amount_due, 0) as fee_amount_due,
+        coalesce(f.fee_amount_paid_online, 0) as fee_amount_paid_online,
         coalesce(c.fee_procedures_in_catalogue, 0) as fee_procedures_in_catalogue,
         coalesce(f.ratings_dissatisfied, 0) as ratings_dissatisfied,
         -- Decision 766 formula 2.1 (times compared; open supplement requests end the agency's part)

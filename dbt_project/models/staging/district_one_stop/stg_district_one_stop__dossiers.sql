@@ -33,6 +33,9 @@ renamed as (
         coalesce("HoSoCoThanhPhanSoHoa" = 1, false) as has_digitised_inputs,
         coalesce("DaSoHoaKetQua" = 1, false) as result_digitised,
         coalesce("DuocThanhToanTrucTuyen" in (1, 2), false) as paid_online,
+        -- fees and charges (VND): total due and the part paid online
+        "TongTienLePhi" as fee_amount,
+        "SoTienThanhToanTrucTuyen" as fee_paid_online_amount,
         "DanhGiaHaiLong__MucDoHaiLong" as rating_level,
         -- timestamps (Vietnam local)
         {{ vn_compact_ts('"NgayNopHoSo"') }} as submitted_at,

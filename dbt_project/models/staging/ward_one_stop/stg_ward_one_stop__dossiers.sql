@@ -31,6 +31,8 @@ renamed as (
         coalesce(has_digitised_inputs, false) as has_digitised_inputs,
         coalesce(result_digitised, false) as result_digitised,
         coalesce(paid_online, false) as paid_online,
+        fee_amount,
+        fee_paid_online_amount,
         -- timestamps (Vietnam local)
         {{ vn_iso_ts('submitted_at') }} as submitted_at,
         {{ vn_iso_ts('received_at') }} as received_at,
