@@ -197,7 +197,7 @@ def test_scorecards_are_well_formed_pages_with_charts_and_a_workbook(published, 
         assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
     text = " ".join(page.text)
     assert "Quận Tây Hồ" in text and "PROGRESS_ON_TIME" in text and "Not computed" in text
-    assert "20 × (resolved early + resolved on time + in progress within deadline)" in text
+    assert "20 × (resolved on time + in progress within deadline, judged by Decision 766 formula 2.1" in text
     book = openpyxl.load_workbook(out / "scores.xlsx", read_only=True)
     assert set(book.sheetnames) == {"snapshot", "ranking", "groups", "indicators", "rubric"}
     assert sum(1 for _ in book["ranking"].iter_rows()) == len(unit_pages) + 1  # header + one row per unit
