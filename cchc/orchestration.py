@@ -85,9 +85,10 @@ def audit_and_gate(run_id: str) -> str:
 
 def publish_audited(audit_path: str, run_id: str) -> str:
     """Publish the candidate the saved audit passed; returns the release id."""
+    from cchc.dbt_tasks import dbt_mode
     from warehouse.build import candidate_path
     from warehouse.publish import publish
 
     settings = Settings.from_env()
     return publish(settings, candidate_path(settings), load_audit(audit_path),
-                   dbt_summary={"run_id": run_id, "orchestrated_by": "astronomer-cosmos"})
+                   dbt_summary={"run_id": run_id, "orchestrated_by": f"airflow, dbt mode {dbt_mode()}"})
