@@ -162,14 +162,14 @@ def _cosmos_group(group_id: str, mode: DbtMode):
     group = DbtTaskGroup(
         group_id=group_id,
         project_config=ProjectConfig(dbt_project_path=DBT_PROJECT, manifest_path=MANIFEST,
-                                     project_name="cchc_warehouse", partial_parse=True),
+                                     project_name="cchc_warehouse", partial_parse=True, install_dbt_deps=False),
         profile_config=ProfileConfig(profile_name="cchc_warehouse", target_name="candidate",
                                      profiles_yml_filepath=DBT_PROJECT / "profiles.yml"),
         execution_config=ExecutionConfig(execution_mode=execution, invocation_mode=InvocationMode.DBT_RUNNER),
         # tests over several models get a task of their own after all their parents
         render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=tests,
                                    should_detach_multiple_parents_tests=True),
-        operator_args={"pool": WRITER_POOL, "install_deps": False, "full_refresh": "{{ params.full_refresh }}",
+        operator_args={"pool": WRITER_POOL, "full_refresh": "{{ params.full_refresh }}",
                        "vars": {"as_of_date": AS_OF_DATE}, "callback": "cchc.dbt_tasks.release_duckdb",
                        # no per-model candidate assets: nothing consumes them (the published Asset does)
                        "emit_datasets": False},
