@@ -8,7 +8,7 @@ VENV := .venv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: install test lint simulators demo airflow bench clean
+.PHONY: install test lint simulators demo airflow bench bench-scheduler clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -60,6 +60,14 @@ OUT ?= .bench
 SAMPLE ?= 1m
 bench: install
 	$(VENV)/bin/python -m bench --scale $(SCALE) --out $(abspath $(OUT)) --sample $(SAMPLE)
+
+# make bench-scheduler [MODES=build,layers,cosmos,watcher] [DOSSIERS=2000] [REPEAT=1]: the warehouse DAG
+# through the real scheduler per dbt mode vs one dbt build + gate + publish of the same data; prints the ratio.
+MODES ?= build,layers,cosmos,watcher
+DOSSIERS ?= 2000
+REPEAT ?= 1
+bench-scheduler: install
+	$(VENV)/bin/python -m bench.scheduler --modes $(MODES) --dossiers $(DOSSIERS) --repeat $(REPEAT) --out $(abspath $(OUT))
 
 clean:
 	rm -rf $(VENV) .tools data .bench

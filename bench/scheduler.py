@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
             af = start_airflow(settings, ports, modes[0])
             try:
                 for dag_id in EXTRACT_DAGS:
-                    run_dag(af, dag_id, home, logical_date=af.api("GET", f"/dags/{dag_id}")["next_dagrun_logical_date"])
+                    run_dag(af, dag_id, home, next_interval=True)
             finally:
                 af.stop()
         t0 = time.perf_counter()

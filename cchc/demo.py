@@ -19,14 +19,13 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cchc.local_airflow import LocalAirflow, TaskState, airflow_cli, airflow_env, password_file, prepare_home
+from cchc.local_airflow import LocalAirflow, TaskState, airflow_env, password_file, prepare_home
 from cchc.orchestration import VN_TZ
 from cchc.settings import REPO_ROOT, Settings
 
 EXTRACT_DAGS = ["cchc_extract_district_one_stop", "cchc_extract_ward_one_stop", "cchc_extract_dms"]
 WAREHOUSE_DAG = "cchc_warehouse"
 DAGS = [*EXTRACT_DAGS, WAREHOUSE_DAG]
-airflow = airflow_cli  # the name older callers (tests) use
 
 
 def step(message: str) -> None:
@@ -84,11 +83,17 @@ def _event(line: str) -> str:
         return line
 
 
-def run_dag(af: LocalAirflow, dag_id: str, home: Path, logical_date: str | None = None) -> str:
-    """Trigger a paused DAG over the REST API, unpause it (the scheduler then skips the run it would
-    have created for that same logical date), wait with live progress; raise if the run failed."""
+def run_dag(af: LocalAirflow, dag_id: str, home: Path, next_interval: bool = False) -> str:
+    """Trigger a paused DAG over the REST API, unpause it, wait with live progress; raise if it failed.
+
+    With `next_interval` the run takes the logical date and data interval of the scheduler's next run
+    (the last complete interval): the scheduler finds it exists and moves on, instead of creating a
+    duplicate when the DAG is unpaused."""
     t0 = time.perf_counter()
-    run_id = af.trigger(dag_id, logical_date=logical_date)
+    dag = af.api("GET", f"/dags/{dag_id}") if next_interval else {}
+    run_id = af.trigger(dag_id, logical_date=dag.get("next_dagrun_logical_date"),
+                        data_interval=(dag["next_dagrun_data_interval_start"], dag["next_dagrun_data_interval_end"])
+                        if next_interval else None)
     af.set_paused(dag_id, False)
     step(f"DAG {dag_id}: run {run_id}")
     state = af.wait(dag_id, run_id, on_progress=Progress(dag_id, run_id, home))
@@ -138,7 +143,7 @@ def run_pipeline(af: LocalAirflow, home: Path) -> None:
     for dag_id in DAGS:  # nothing runs until triggered: no scheduled or asset-triggered duplicates
         af.set_paused(dag_id, True)
     for dag_id in EXTRACT_DAGS:
-        run_dag(af, dag_id, home, logical_date=af.api("GET", f"/dags/{dag_id}")["next_dagrun_logical_date"])
+        run_dag(af, dag_id, home, next_interval=True)
     run_dag(af, WAREHOUSE_DAG, home)
 
 

@@ -53,6 +53,9 @@ def airflow_env(settings: Settings, ports: AirflowPorts | None = None, home: Pat
     base_url = f"http://localhost:{ports.api}"
     return {
         **os.environ,
+        # one signing key per Airflow home, long enough for HS512 (the generated default is 24 bytes and
+        # every task start warns about it)
+        "AIRFLOW__API_AUTH__JWT_SECRET": _home_secret(home, "jwt_secret"),
         # `airflow standalone` and the LocalExecutor start their parts as `airflow` from PATH
         "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         "AIRFLOW_HOME": str(home),
@@ -79,6 +82,15 @@ def airflow_env(settings: Settings, ports: AirflowPorts | None = None, home: Pat
         "AIRFLOW_CONN_CCHC_WARD_ONE_STOP": f"http://:{creds.ward_api_key}@{sims.host}:{sims.ward}",
         "AIRFLOW_CONN_CCHC_DMS": f"http://{creds.dms_user}:{creds.dms_password}@{sims.host}:{sims.dms}",
     }
+
+
+def _home_secret(home: Path, name: str) -> str:
+    path = home / name
+    if not path.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(64))
+        path.chmod(0o600)
+    return path.read_text()
 
 
 def password_file(env: dict[str, str]) -> Path:
@@ -211,8 +223,11 @@ class LocalAirflow:
     def set_paused(self, dag_id: str, paused: bool) -> None:
         self.api("PATCH", f"/dags/{dag_id}", {"is_paused": paused})
 
-    def trigger(self, dag_id: str, conf: dict | None = None, logical_date: str | None = None) -> str:
+    def trigger(self, dag_id: str, conf: dict | None = None, logical_date: str | None = None,
+                data_interval: tuple[str, str] | None = None) -> str:
         body = {"conf": conf or {}, "logical_date": logical_date}
+        if data_interval:
+            body |= {"data_interval_start": data_interval[0], "data_interval_end": data_interval[1]}
         return self.api("POST", f"/dags/{dag_id}/dagRuns", body)["dag_run_id"]
 
     def run(self, dag_id: str, run_id: str) -> dict:

@@ -9,7 +9,8 @@ from datetime import date, datetime
 
 import pytest
 
-from cchc.demo import airflow, airflow_env
+from cchc.local_airflow import airflow_cli as airflow
+from cchc.local_airflow import airflow_env
 from cchc.settings import Settings, SimulatorPorts, SourceSystem
 from extractors.run import Window, extract_system
 from simulators.testing import running_simulators
@@ -52,7 +53,7 @@ def test_backfill_of_two_intervals_equals_one_run_over_both(tmp_path):
         shutil.copytree(backfilled.data_dir, single.data_dir)
 
         # the backfill: each extract DAG for two past intervals, through Airflow (exact windows)
-        backfilled.data_dir.joinpath("airflow").mkdir()
+        backfilled.data_dir.joinpath("airflow").mkdir(exist_ok=True)
         airflow(env, "db", "migrate", log=log)
         airflow(env, "pools", "set", "duckdb_writer", "1", "one writer", log=log)
         for system, logical_dates in BACKFILLED.items():
@@ -97,7 +98,7 @@ def test_one_run_with_a_window_lands_it_month_by_month_like_direct_extraction(tm
     world = WorldConfig(dossiers=1500, start=date(2024, 1, 20), end=date(2024, 3, 1), seed=5)
     window = {"window_start": "2024-01-25", "window_end": "2024-03-01"}
     with running_simulators(world, ports=PORTS) as cluster:
-        through_airflow.data_dir.joinpath("airflow").mkdir(parents=True)
+        through_airflow.data_dir.joinpath("airflow").mkdir(parents=True, exist_ok=True)
         airflow(env, "db", "migrate", log=log)
         airflow(env, "dags", "test", "cchc_extract_ward_one_stop", "2024-03-05T09:00:00+07:00", "--conf",
                 json.dumps(window), log=log)
