@@ -132,7 +132,7 @@ def run_dbt_build(run_id: str, try_number: int, full_refresh: bool, as_of_date: 
     if not results_file.exists():
         raise RuntimeError(f"dbt {args[0]} (task {name}) exited {proc.returncode} without run_results.json")
     nodes = node_results(results_file)
-    # kept beside the audits: what every node did in this run, for the record
+    # one copy per try: what every node did, still readable after a retry replaced run_results.json
     shutil.copy(results_file, target / f"run_results_try{try_number}.json")
     failed = failed_nodes(results_file)
     if proc.returncode != 0 or failed:
