@@ -8,7 +8,7 @@ VENV := .venv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: install test lint simulators demo airflow bench clean
+.PHONY: install test lint simulators demo airflow bench bench-scheduler clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -44,11 +44,14 @@ DATA_DIR ?= $(CURDIR)/data
 demo: install
 	CCHC_DATA_DIR=$(abspath $(DATA_DIR)) $(VENV)/bin/python -m cchc.demo --scenario $(SCENARIO)
 
-# Airflow standalone (UI on :8080) with the project's DAGs, pool and connections; simulators separately.
+# make airflow [AIRFLOW_PORT=8080]: Airflow standalone (scheduler, DAG processor, API server/UI, triggerer
+# on SQLite + LocalExecutor) with the project's DAGs, pool and connections; simulators separately.
+# AIRFLOW_PORT moves the UI and the execution API together; AIRFLOW_WORKER_LOG_PORT (8793) and
+# AIRFLOW_TRIGGER_LOG_PORT (8794) move the log servers for a second instance on the same machine.
+AIRFLOW_PORT ?= 8080
+export AIRFLOW_PORT
 airflow: install
-	CCHC_DATA_DIR=$(abspath $(DATA_DIR)) $(VENV)/bin/python -c "import os, sys; from cchc.demo import airflow_env; \
-	from cchc.settings import Settings; env = airflow_env(Settings.from_env()); \
-	os.makedirs(env['AIRFLOW_HOME'], exist_ok=True); os.execvpe('$(VENV)/bin/airflow', ['airflow', 'standalone'], env)"
+	CCHC_DATA_DIR=$(abspath $(DATA_DIR)) $(VENV)/bin/python -m cchc.local_airflow
 
 # make bench [SCALE=1m|10m|30m|20k] [OUT=.bench] [SAMPLE=1m]: the whole pipeline at scale, writes
 # OUT/bench.json and OUT/bench.md. At most SAMPLE dossiers are extracted over HTTP; the rest are key-rewritten copies.
@@ -57,6 +60,14 @@ OUT ?= .bench
 SAMPLE ?= 1m
 bench: install
 	$(VENV)/bin/python -m bench --scale $(SCALE) --out $(abspath $(OUT)) --sample $(SAMPLE)
+
+# make bench-scheduler [MODES=build,layers,cosmos,watcher] [DOSSIERS=2000] [REPEAT=1]: the warehouse DAG
+# through the real scheduler per dbt mode vs one dbt build + gate + publish of the same data; prints the ratio.
+MODES ?= build,layers,cosmos,watcher
+DOSSIERS ?= 2000
+REPEAT ?= 1
+bench-scheduler: install
+	$(VENV)/bin/python -m bench.scheduler --modes $(MODES) --dossiers $(DOSSIERS) --repeat $(REPEAT) --out $(abspath $(OUT))
 
 clean:
 	rm -rf $(VENV) .tools data .bench

@@ -53,6 +53,35 @@ def extract(system: SourceSystem, connection, interval_start, interval_end, exac
     return [asdict(m) for m in manifests]
 
 
+def month_chunks(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """[start, end) cut at calendar-month boundaries: a long backfill lands one batch per month, the same
+    batches whichever run (or re-run) lands them."""
+    chunks, cursor = [], start
+    while cursor < end:
+        following = datetime(cursor.year + cursor.month // 12, cursor.month % 12 + 1, 1)
+        chunks.append((cursor, min(following, end)))
+        cursor = chunks[-1][1]
+    return chunks
+
+
+def extract_long_window(system: SourceSystem, connection, window_start: str, window_end: str) -> list[dict]:
+    """Backfill at the right grain: one run lands [window_start, window_end) (Vietnam local time, ISO
+    dates or datetimes), month by month, instead of one hourly run per hour of the interval."""
+    from extractors.run import Window, extract_system
+
+    if not (window_start and window_end):
+        raise ValueError(f"backfill of {system.value} needs both window_start and window_end, "
+                         f"got {window_start!r} .. {window_end!r}")
+    start, end = datetime.fromisoformat(window_start), datetime.fromisoformat(window_end)
+    if end <= start:
+        raise ValueError(f"backfill window of {system.value} is empty or reversed: {window_start} .. {window_end}")
+    settings, base_url = settings_with_connection(system, connection)
+    manifests = []
+    for chunk_start, chunk_end in month_chunks(start, end):
+        manifests += extract_system(system, settings, base_url, Window(chunk_start, chunk_end))
+    return [asdict(m) for m in manifests]
+
+
 def save_audit(settings: Settings, audit, name: str) -> str:
     path = settings.data_dir / "audits" / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -85,9 +114,10 @@ def audit_and_gate(run_id: str) -> str:
 
 def publish_audited(audit_path: str, run_id: str) -> str:
     """Publish the candidate the saved audit passed; returns the release id."""
+    from cchc.dbt_tasks import dbt_mode
     from warehouse.build import candidate_path
     from warehouse.publish import publish
 
     settings = Settings.from_env()
     return publish(settings, candidate_path(settings), load_audit(audit_path),
-                   dbt_summary={"run_id": run_id, "orchestrated_by": "astronomer-cosmos"})
+                   dbt_summary={"run_id": run_id, "orchestrated_by": f"airflow, dbt mode {dbt_mode()}"})

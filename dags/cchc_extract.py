@@ -5,7 +5,9 @@ One DAG per source system: the district and ward one-stop systems hourly, the do
 system daily. Each run lands new and changed records (see docs/landing-zone.md) and updates the
 system's landing Asset, which schedules the warehouse DAG. Credentials come from the Airflow
 connections `cchc_district_one_stop`, `cchc_ward_one_stop`, `cchc_dms` (e.g. `AIRFLOW_CONN_*`).
-Backfills (or `exact_window=true`) read exactly the run's data interval.
+Backfills (or `exact_window=true`) read exactly the run's data interval. A long backfill in ONE run:
+trigger with `{"window_start": "2024-01-01", "window_end": "2025-01-01"}` (Vietnam time): the run lands
+that window month by month, the same batches a re-run with the same window replaces.
 """
 
 from __future__ import annotations
@@ -32,7 +34,10 @@ def extract_dag(system: SourceSystem, schedule: str, conn_id: str):
         start_date=pendulum.datetime(2015, 1, 1, tz="Asia/Ho_Chi_Minh"),  # backfills may reach any reported year
         catchup=False,
         max_active_runs=1,
-        params={"exact_window": Param(False, type="boolean", description="read exactly the data interval")},
+        params={"exact_window": Param(False, type="boolean", description="read exactly the data interval"),
+                "window_start": Param(None, type=["null", "string"],
+                                      description="backfill: land [window_start, window_end) in this run"),
+                "window_end": Param(None, type=["null", "string"], description="end of the backfill window")},
         tags=["cchc", "extract"],
         doc_md=__doc__,
     )
@@ -42,8 +47,11 @@ def extract_dag(system: SourceSystem, schedule: str, conn_id: str):
             """Extract every endpoint of the source into the landing zone; state moves only after commit."""
             from airflow.sdk import Connection
 
-            from cchc.orchestration import extract
+            from cchc.orchestration import extract, extract_long_window
 
+            params = context["params"]
+            if params.get("window_start") or params.get("window_end"):
+                return extract_long_window(system, Connection.get(conn_id), params["window_start"], params["window_end"])
             exact = bool(context["params"]["exact_window"]) or str(context["dag_run"].run_type).endswith("backfill")
             return extract(system, Connection.get(conn_id), context["data_interval_start"],
                            context["data_interval_end"], exact)

@@ -1,12 +1,14 @@
 """
 ### Build, audit and publish the warehouse
 
-Scheduled on the landing Assets of the three source systems. The `dbt` task group (astronomer-cosmos)
-has one task per dbt model and seed, each `dbt build` of that node (with its tests) into the candidate
-DuckDB file — visible and retryable one by one; `audit` runs the Great Expectations suites read-only; `publish` swaps the audited
-candidate in as the published warehouse (only if no fail-severity check failed) and updates the
-published-warehouse Asset. Every task that writes the build database runs in the one-slot pool
-`duckdb_writer`.
+Scheduled on the landing Assets of the three source systems. `dbt_build` runs one `dbt build` of the
+project into the candidate DuckDB file; its log shows every model as dbt runs it, its output (XCom)
+lists every node's status and time, a failure names the failing models, and a retry ("Clear" in the
+UI) runs `dbt retry`: only what failed or was skipped. (CCHC_DBT_MODE selects the measured
+alternatives: per-layer tasks, Cosmos per-model tasks, Cosmos watcher; see README.) `audit` runs the
+Great Expectations suites read-only; `publish` swaps the audited candidate in as the published
+warehouse (only if no fail-severity check failed) and updates the published-warehouse Asset with the
+release id. Every task that writes the build database runs in the one-slot pool `duckdb_writer`.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from cchc.settings import SourceSystem
     doc_md=__doc__,
 )
 def cchc_warehouse():
-    from cchc.dbt_tasks import dbt_task_group
+    from cchc.dbt_tasks import dbt_tasks
 
     @task(pool=WRITER_POOL)
     def prepare() -> str:
@@ -50,14 +52,19 @@ def cchc_warehouse():
         return audit_and_gate(run_id)
 
     @task(pool=WRITER_POOL, outlets=[PUBLISHED_WAREHOUSE])
-    def publish(audit_path: str, run_id: str) -> str:
+    def publish(audit_path: str, run_id: str, **context) -> str:
         """Copy the audited candidate into a new release and swap it in atomically."""
         from cchc.orchestration import publish_audited
 
-        return publish_audited(audit_path, run_id)
+        release = publish_audited(audit_path, run_id)
+        # consumers (scoring, BI refresh) see which release the event announces
+        context["outlet_events"][PUBLISHED_WAREHOUSE].extra = {"release": release}
+        return release
 
     audited = audit(run_id="{{ run_id }}")
-    prepare() >> dbt_task_group() >> audited
+    first, last = dbt_tasks()
+    prepare() >> first
+    last >> audited
     publish(audited, run_id="{{ run_id }}")
 
 

@@ -9,7 +9,8 @@ from datetime import date, datetime
 
 import pytest
 
-from cchc.demo import airflow, airflow_env
+from cchc.local_airflow import airflow_cli as airflow
+from cchc.local_airflow import airflow_env
 from cchc.settings import Settings, SimulatorPorts, SourceSystem
 from extractors.run import Window, extract_system
 from simulators.testing import running_simulators
@@ -52,7 +53,7 @@ def test_backfill_of_two_intervals_equals_one_run_over_both(tmp_path):
         shutil.copytree(backfilled.data_dir, single.data_dir)
 
         # the backfill: each extract DAG for two past intervals, through Airflow (exact windows)
-        backfilled.data_dir.joinpath("airflow").mkdir()
+        backfilled.data_dir.joinpath("airflow").mkdir(exist_ok=True)
         airflow(env, "db", "migrate", log=log)
         airflow(env, "pools", "set", "duckdb_writer", "1", "one writer", log=log)
         for system, logical_dates in BACKFILLED.items():
@@ -76,3 +77,38 @@ def test_backfill_of_two_intervals_equals_one_run_over_both(tmp_path):
     one_run = build_candidate(single)
     differences = compare_marts(one_run.candidate, published_path(backfilled).resolve(), ignore_lineage=True)
     assert differences == {}
+
+
+def test_month_chunks_cut_a_long_window_at_month_boundaries():
+    from cchc.orchestration import month_chunks
+
+    chunks = month_chunks(datetime(2023, 11, 15), datetime(2024, 2, 10, 6))
+    assert chunks == [(datetime(2023, 11, 15), datetime(2023, 12, 1)), (datetime(2023, 12, 1), datetime(2024, 1, 1)),
+                      (datetime(2024, 1, 1), datetime(2024, 2, 1)), (datetime(2024, 2, 1), datetime(2024, 2, 10, 6))]
+
+
+@pytest.mark.timeout(600)
+def test_one_run_with_a_window_lands_it_month_by_month_like_direct_extraction(tmp_path):
+    """Backfill at the right grain: one run of the hourly DAG lands five weeks (not 840 hourly runs),
+    and lands exactly what extracting those month windows directly lands."""
+    through_airflow = replace(Settings(), data_dir=tmp_path / "airflow_run", ports=PORTS, pii_key="test-key")
+    direct = replace(through_airflow, data_dir=tmp_path / "direct")
+    env = {**airflow_env(through_airflow), "CCHC_PII_KEY": "test-key"}
+    log = tmp_path / "airflow.log"
+    world = WorldConfig(dossiers=1500, start=date(2024, 1, 20), end=date(2024, 3, 1), seed=5)
+    window = {"window_start": "2024-01-25", "window_end": "2024-03-01"}
+    with running_simulators(world, ports=PORTS) as cluster:
+        through_airflow.data_dir.joinpath("airflow").mkdir(parents=True, exist_ok=True)
+        airflow(env, "db", "migrate", log=log)
+        airflow(env, "dags", "test", "cchc_extract_ward_one_stop", "2024-03-05T09:00:00+07:00", "--conf",
+                json.dumps(window), log=log)
+        for start, end in [(datetime(2024, 1, 25), datetime(2024, 2, 1)), (datetime(2024, 2, 1), datetime(2024, 3, 1))]:
+            extract_system(SourceSystem.WARD, direct, cluster.base_url(SourceSystem.WARD), Window(start, end))
+    batches = sorted(p.parent.name for p in through_airflow.landing_dir.glob("ward_one_stop/dossiers/batch=*/_manifest.json"))
+    assert batches == ["batch=20240125T000000_20240201T000000", "batch=20240201T000000_20240301T000000"]
+
+    def counts(settings):
+        return {m.parent.parent.name + "/" + m.parent.name: json.loads(m.read_text())["counts"]["written"]
+                for m in settings.landing_dir.glob("ward_one_stop/*/batch=*/_manifest.json")}
+
+    assert counts(through_airflow) == counts(direct) and sum(counts(direct).values()) > 0
