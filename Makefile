@@ -33,20 +33,20 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 test: install lint
-	$(VENV)/bin/pytest
+	CCHC_DEMO=1 $(VENV)/bin/pytest
 
 simulators: install
-	$(VENV)/bin/python -m simulators serve
+	CCHC_DEMO=1 $(VENV)/bin/python -m simulators serve
 
 # make demo [SCENARIO=simulators/scenarios/hoai-duc-2018.yaml] [DATA_DIR=/path]
 SCENARIO ?= simulators/scenarios/tay-ho-2024q1.yaml
 DATA_DIR ?= $(CURDIR)/data
 demo: install
-	CCHC_DATA_DIR=$(abspath $(DATA_DIR)) $(VENV)/bin/python -m cchc.demo --scenario $(SCENARIO)
+	CCHC_DEMO=1 CCHC_DATA_DIR=$(abspath $(DATA_DIR)) $(VENV)/bin/python -m cchc.demo --scenario $(SCENARIO)
 
 # Airflow standalone (UI on :8080) with the project's DAGs, pool and connections; simulators separately.
 airflow: install
-	CCHC_DATA_DIR=$(abspath $(DATA_DIR)) $(VENV)/bin/python -c "import os, sys; from cchc.demo import airflow_env; \
+	CCHC_DEMO=1 CCHC_DATA_DIR=$(abspath $(DATA_DIR)) $(VENV)/bin/python -c "import os, sys; from cchc.demo import airflow_env; \
 	from cchc.settings import Settings; env = airflow_env(Settings.from_env()); \
 	os.makedirs(env['AIRFLOW_HOME'], exist_ok=True); os.execvpe('$(VENV)/bin/airflow', ['airflow', 'standalone'], env)"
 
@@ -56,7 +56,7 @@ SCALE ?= 1m
 OUT ?= .bench
 SAMPLE ?= 1m
 bench: install
-	$(VENV)/bin/python -m bench --scale $(SCALE) --out $(abspath $(OUT)) --sample $(SAMPLE)
+	CCHC_DEMO=1 $(VENV)/bin/python -m bench --scale $(SCALE) --out $(abspath $(OUT)) --sample $(SAMPLE)
 
 clean:
 	rm -rf $(VENV) .tools data .bench

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import os
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-from expectations.framework import AuditResult, CheckResult, Suite
+from expectations.framework import AuditResult, CheckResult, Severity, Suite
 from expectations.suites import SUITES
 
 log = logging.getLogger(__name__)
@@ -86,11 +87,42 @@ def run_suite(context, con: duckdb.DuckDBPyConnection, suite: Suite, landing: Pa
     return list(merged.values())
 
 
-def audit(candidate: Path, landing: Path, suites: list[Suite] | None = None) -> AuditResult:
-    """Validate every suite; read-only on the candidate file."""
+def landing_checks(landing: Path, state_dir: Path | None = None) -> list[CheckResult]:
+    """Checks the landing zone itself (not through GX): every visible batch matches its manifest and the
+    declared schema; no damaged batch awaits re-extraction (both fail); open quarantine (warn)."""
+    from extractors.landing import verify_landing
+    from extractors.sources import declared_landing
+    from extractors.state import Rework, ReworkLedger
+
+    state_dir = state_dir or landing.parent / "state"
+    results = []
+    try:
+        problems = [p.describe() for p in verify_landing(landing, declared_landing())]
+        results.append(CheckResult("landing_integrity", Severity.FAIL, "landing zone", "batches_match_manifests",
+                                   None, not problems, len(problems), problems[:20]))
+    except Exception as exc:  # noqa: BLE001 - fail closed
+        results.append(CheckResult("landing_integrity", Severity.FAIL, "landing zone", "batches_match_manifests",
+                                   None, False, error=f"{type(exc).__name__}: {exc}"[:500]))
+    items = [i for d in sorted(state_dir.glob("*/_rework.json")) for i in ReworkLedger(state_dir, d.parent.name).items()]
+    damaged = [f"{i.system}/{i.entity} {i.start}..{i.end}: {i.reason}" for i in items if i.kind is Rework.DAMAGED]
+    results.append(CheckResult("landing_awaiting_reextraction", Severity.FAIL, "landing zone",
+                               "no_damaged_batch_awaits_reextraction", None, not damaged, len(damaged), damaged[:20]))
+    now = datetime.now(UTC)
+    open_q = [f"{i.system}/{i.entity} {len(i.keys)} key(s), age {(now - datetime.fromisoformat(i.first_seen)).days} d,"
+              f" {i.attempts} re-request(s){' DEAD' if i.dead else ''}: {', '.join(i.keys[:3])}"
+              for i in items if i.kind is Rework.QUARANTINE]
+    results.append(CheckResult("open_quarantine", Severity.WARN, "quarantine", "no_open_quarantine", None,
+                               not open_q, sum(len(i.keys) for i in items if i.kind is Rework.QUARANTINE),
+                               open_q[:20]))
+    return results
+
+
+def audit(candidate: Path, landing: Path, suites: list[Suite] | None = None,
+          state_dir: Path | None = None) -> AuditResult:
+    """Validate every suite (and, for the full audit, the landing zone itself); read-only."""
     started = time.perf_counter()
     context = _context()
-    results: list[CheckResult] = []
+    results: list[CheckResult] = landing_checks(landing, state_dir) if suites is None else []
     con = duckdb.connect(str(candidate), read_only=True)
     try:
         for suite in suites if suites is not None else SUITES:

@@ -2,7 +2,10 @@
 
 Per page: parse (columnar), pseudonymise personal data, split nested lists into child entities,
 write a Parquet part. At the end: drop duplicate keys (keep the latest version), write manifests,
-rename the batches into place, then — and only then — advance the high-water mark.
+commit the endpoint's batches together (one journal, extractors/landing.py), then — and only then —
+advance the high-water mark. Quarantined records put their window in the rework ledger
+(extractors/state.py): each later run of the system re-requests it until the keys land or the
+window is declared dead; windows of damaged batches set aside by the build are re-landed first.
 """
 
 from __future__ import annotations
@@ -21,12 +24,12 @@ from cchc.pii import PiiKind, pseudonymise, pseudonymise_array
 from cchc.settings import Settings, SourceSystem
 from extractors.config import ExtractConfig
 from extractors.http import SourceClient
-from extractors.landing import BatchWriter
+from extractors.landing import BatchWriter, commit_batches, recover_landing
 from extractors.pagination import CursorPaginator, OffsetPaginator, Page, PageNumberPaginator
 from extractors.parse import parse_page
 from extractors.signatures import STATUS_COLUMN, Verifier
 from extractors.sources import SOURCES, Child, Endpoint, PagingStyle, Source
-from extractors.state import StateStore
+from extractors.state import Rework, ReworkItem, ReworkLedger, StateStore
 
 log = logging.getLogger(__name__)
 EPOCH = datetime(2000, 1, 1)
@@ -58,6 +61,7 @@ class Manifest:
     source_reported_total: int | None
     schema_drift: dict[str, int] = field(default_factory=dict)
     children: dict[str, int] = field(default_factory=dict)
+    quarantined: list[tuple[str | None, str | None]] = field(default_factory=list)  # (key, cursor) of each
 
 
 def _paginator(source: Source, config: ExtractConfig):
@@ -190,9 +194,13 @@ def incremental_window(system: SourceSystem, entity: str, settings: Settings, co
 
 
 def extract_endpoint(system: SourceSystem, entity: str, settings: Settings, base_url: str,
-                     window: Window | None = None, config: ExtractConfig | None = None) -> Manifest:
-    """Land one endpoint's records updated in `window` (default: incremental from the high-water mark)."""
+                     window: Window | None = None, config: ExtractConfig | None = None,
+                     register: bool = True) -> Manifest:
+    """Land one endpoint's records updated in `window` (default: incremental from the high-water mark).
+
+    Quarantined records are registered for re-request (`register`; a rework run settles its own)."""
     config = config or ExtractConfig()
+    settings.require_source_secrets(system)
     source = SOURCES[system]
     endpoint = source.endpoint(entity)
     state = StateStore(settings.state_dir)
@@ -205,12 +213,14 @@ def extract_endpoint(system: SourceSystem, entity: str, settings: Settings, base
     writers = {entity: BatchWriter(settings.landing_dir, system.value, entity, batch_id)}
     for child in endpoint.children:
         writers[child.entity] = BatchWriter(settings.landing_dir, system.value, child.entity, batch_id)
-    quarantine = BatchWriter(settings.quarantine_dir, system.value, entity, batch_id)
+    quarantine = BatchWriter(settings.quarantine_dir, system.value, entity, batch_id,
+                             journal_root=settings.landing_dir)
     counts = {"fetched": 0, "written": 0, "quarantined": 0, "duplicates_dropped": 0}
     drift: dict[str, int] = {}
     reported_total, pages, max_cursor = None, 0, None
     seen: set[str] = set()
     duplicates = 0
+    quarantined: list[tuple[str | None, str | None]] = []
     client = SourceClient(system.value, base_url, source.auth_headers(settings.credentials), config)
     try:
         window_params = source.window_query(window.start, window.end)
@@ -233,6 +243,7 @@ def extract_endpoint(system: SourceSystem, entity: str, settings: Settings, base
                 records = records.append_column("_extra_fields", pa.nulls(records.num_rows, pa.string()))
             if page.quarantined:
                 rows = [(k, reason, _scrub_raw(raw, endpoint, key)) for k, reason, raw in page.quarantined]
+                quarantined += [(k, _cursor_of(raw, endpoint)) for k, _, raw in page.quarantined]
                 quarantine.write(_quarantine_table(rows, system.value, batch_id, extracted_at, number))
                 counts["quarantined"] += len(rows)
             if records.num_rows == 0:
@@ -263,13 +274,15 @@ def extract_endpoint(system: SourceSystem, entity: str, settings: Settings, base
         common = {"window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
                   "extracted_at": extracted_at.isoformat(), "pages": pages,
                   "source_reported_total": reported_total}
+        batches = []
         for child in endpoint.children:
             w = writers[child.entity]
             extra = {"verification": verifier.summary(_status_counts(w))} if child.verify_signatures else {}
-            w.commit({**common, "parent_entity": entity, "counts": {"written": w.rows}, **extra})
-        quarantine.commit({**common, "counts": {"quarantined": counts["quarantined"]}})
-        parent.commit({**common, "counts": counts, "schema_drift": drift,
-                       "children": {c.entity: writers[c.entity].rows for c in endpoint.children}})
+            batches.append((w, {**common, "parent_entity": entity, "counts": {"written": w.rows}, **extra}))
+        batches.append((quarantine, {**common, "counts": {"quarantined": counts["quarantined"]}}))
+        batches.append((parent, {**common, "counts": counts, "schema_drift": drift,
+                                 "children": {c.entity: writers[c.entity].rows for c in endpoint.children}}))
+        commit_batches(settings.landing_dir, batches)  # all of the endpoint's batches visible at once
     except BaseException:
         for w in [*writers.values(), quarantine]:
             w.abort()
@@ -282,8 +295,84 @@ def extract_endpoint(system: SourceSystem, entity: str, settings: Settings, base
         except ValueError:
             log.warning("%s %s: cursor %r unparsable; state not advanced", system.value, entity, max_cursor)
     log.info("%s %s batch %s: %s drift=%s", system.value, entity, batch_id, counts, drift)
-    return Manifest(system.value, entity, batch_id, counts, reported_total, drift,
-                    {c.entity: writers[c.entity].rows for c in endpoint.children})
+    manifest = Manifest(system.value, entity, batch_id, counts, reported_total, drift,
+                        {c.entity: writers[c.entity].rows for c in endpoint.children}, quarantined)
+    if register:
+        _register_quarantine(system, settings, manifest, window)
+    return manifest
+
+
+def _cursor_of(raw: str, endpoint: Endpoint) -> str | None:
+    """The record's update time as sent, if the quarantined payload still has one."""
+    try:
+        record = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    value = record.get(endpoint.cursor_field) if isinstance(record, dict) else None
+    return value if isinstance(value, str) else None
+
+
+NO_KEY = "<no key>"  # quarantined records without a key are tracked by their window only
+
+
+def _heal_window(source: Source, quarantined: list[tuple[str | None, str | None]], window: Window) -> Window:
+    """The narrowest window holding every quarantined record (the batch's own when a cursor is unreadable)."""
+    moments = []
+    for _, cursor in quarantined:
+        try:
+            moments.append(source.cursor_format.parse(cursor))
+        except (TypeError, ValueError):
+            return window
+    start, end = max(min(moments), window.start), min(max(moments) + timedelta(seconds=1), window.end)
+    return Window(start, end) if end > start else window
+
+
+def _register_quarantine(system: SourceSystem, settings: Settings, manifest: Manifest, window: Window) -> None:
+    if not manifest.quarantined:
+        return
+    heal = _heal_window(SOURCES[system], manifest.quarantined, window)
+    keys = sorted({k or NO_KEY for k, _ in manifest.quarantined})
+    ReworkLedger(settings.state_dir, system.value).add(ReworkItem(
+        system.value, manifest.entity, heal.start.isoformat(), heal.end.isoformat(), Rework.QUARANTINE,
+        f"{len(manifest.quarantined)} record(s) quarantined in batch {manifest.batch_id}", keys))
+
+
+def _landed_keys(settings: Settings, system: SourceSystem, entity: str, keys: list[str], since: str) -> set[str]:
+    """Which of `keys` landed in a batch extracted at or after `since` (UTC ISO)."""
+    endpoint = SOURCES[system].endpoint(entity)
+    glob = settings.landing_dir / system.value / entity / "batch=*" / "part-*.parquet"
+    wanted = [k for k in keys if k != NO_KEY]
+    if not wanted or not list(glob.parent.parent.glob("batch=*/part-*.parquet")):
+        return set()
+    rows = duckdb.connect().execute(
+        f"select distinct \"{endpoint.key}\" from read_parquet(?, union_by_name = true) "
+        f"where \"{endpoint.key}\" in (select unnest(?)) and _extracted_at >= ?::timestamptz",
+        [str(glob), wanted, since]).fetchall()
+    return {r[0] for r in rows}
+
+
+def rework(system: SourceSystem, settings: Settings, base_url: str, config: ExtractConfig | None = None,
+           dead_after: int | None = None) -> list[Manifest]:
+    """Re-request every open window of the system's rework ledger: damaged batches first, then quarantine."""
+    ledger = ReworkLedger(settings.state_dir, system.value)
+    items = sorted((i for i in ledger.items() if not i.dead), key=lambda i: i.kind is not Rework.DAMAGED)
+    manifests = []
+    for item in items:
+        window = Window(datetime.fromisoformat(item.start), datetime.fromisoformat(item.end))
+        manifest = extract_endpoint(system, item.entity, settings, base_url, window, config, register=False)
+        manifests.append(manifest)
+        if item.kind is Rework.DAMAGED:
+            ledger.settle(item, [])
+            _register_quarantine(system, settings, manifest, window)
+            continue
+        still = {k or NO_KEY for k, _ in manifest.quarantined}
+        landed = _landed_keys(settings, system, item.entity, item.keys, item.first_seen)
+        missing = sorted(k for k in item.keys if k not in landed and (k != NO_KEY or NO_KEY in still))
+        missing += sorted(still - set(item.keys) - {NO_KEY})  # quarantined anew in the same window
+        ledger.settle(item, missing, **({"dead_after": dead_after} if dead_after else {}))
+        log.info("%s %s rework %s: %d of %d key(s) still missing", system.value, item.entity, item.ident,
+                 len(missing), len(item.keys))
+    return manifests
 
 
 def extract_system(system: SourceSystem, settings: Settings, base_url: str, window: Window | None = None,
@@ -291,10 +380,15 @@ def extract_system(system: SourceSystem, settings: Settings, base_url: str, wind
     """Every endpoint of one source system (reference lists first, then transactional data).
 
     With `window`, exactly that window; otherwise each endpoint from its high-water mark minus the
-    look-back up to `end` (default now) — one end for every endpoint, so their batches line up."""
+    look-back up to `end` (default now) — one end for every endpoint, so their batches line up.
+    First, interrupted commits are rolled forward and the rework ledger is worked off (`rework`)."""
     config = config or ExtractConfig()
     end = end or now_local()
+    settings.require_source_secrets(system)
+    recover_landing(settings.landing_dir, settings.quarantine_dir)
+    manifests = rework(system, settings, base_url, config)
     order = sorted(SOURCES[system].endpoints, key=lambda e: bool(e.children))
-    return [extract_endpoint(system, e.entity, settings, base_url,
-                             window or incremental_window(system, e.entity, settings, config, end), config)
-            for e in order]
+    return manifests + [
+        extract_endpoint(system, e.entity, settings, base_url,
+                         window or incremental_window(system, e.entity, settings, config, end), config)
+        for e in order]

@@ -132,3 +132,43 @@ DMS = Source(
     ))
 
 SOURCES: dict[SourceSystem, Source] = {s.system: s for s in (DISTRICT, WARD, DMS)}
+
+
+def family_of(system: SourceSystem, entity: str) -> Endpoint:
+    """The endpoint that lands `entity`: itself, or the parent whose nested list it is."""
+    for endpoint in SOURCES[system].endpoints:
+        if endpoint.entity == entity or any(c.entity == entity for c in endpoint.children):
+            return endpoint
+    raise ValueError(f"{system.value} lands no entity {entity!r}")
+
+
+def landed_columns(system: SourceSystem, entity: str) -> dict[str, str]:
+    """The declared columns of a landed entity with their Arrow types (the schema contract of its files)."""
+    endpoint = family_of(system, entity)
+    if endpoint.entity == entity:
+        lists = {c.list_field for c in endpoint.children}
+        columns: dict[str, str] = {}
+        for f in endpoint.record:
+            if f.name in lists:
+                continue
+            if pa.types.is_struct(f.type):
+                columns.update({f"{f.name}__{sub.name}": str(sub.type) for sub in f.type})
+            else:
+                columns[f.name] = str(f.type)
+        return columns
+    child = next(c for c in endpoint.children if c.entity == entity)
+    item = endpoint.record.field(child.list_field).type.value_type
+    columns = {f.name: str(f.type) for f in item}
+    columns[child.parent_key_as] = str(endpoint.record.field(endpoint.key).type)
+    columns.update({name: str(endpoint.record.field(name).type) for name in child.inherit})
+    return columns
+
+
+def declared_landing() -> dict[tuple[str, str], dict[str, str]]:
+    """Every landed (system, entity) → its declared columns."""
+    out = {}
+    for system, source in SOURCES.items():
+        for endpoint in source.endpoints:
+            for entity in (endpoint.entity, *(c.entity for c in endpoint.children)):
+                out[(system.value, entity)] = landed_columns(system, entity)
+    return out

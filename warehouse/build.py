@@ -1,6 +1,8 @@
 """Run dbt (dbt-duckdb) to build the CANDIDATE warehouse file from the landing zone.
 
 The candidate is never the published file: BI tools only ever open what the quality gate published.
+Before dbt runs, the landing zone is repaired and verified (extractors/integrity.py): a damaged batch
+stops the build with `LandingDamaged` naming system, entity, batch and file.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cchc.settings import REPO_ROOT, Settings
+from extractors.integrity import prepare_landing
 
 DBT_PROJECT = REPO_ROOT / "dbt_project"
 
@@ -56,6 +59,7 @@ def build_candidate(settings: Settings, *, full_refresh: bool = True, as_of_date
     """`dbt build` into the candidate file; raises BuildFailed listing failing nodes."""
     candidate = candidate or candidate_path(settings)
     candidate.parent.mkdir(parents=True, exist_ok=True)
+    prepare_landing(settings)  # raises LandingDamaged: nothing is built from a damaged zone
     args = ["build"]
     if full_refresh:
         args.append("--full-refresh")
