@@ -74,7 +74,9 @@ def gate(audit: AuditResult, report: Path) -> None:
     if audit.passed:
         return
     lines = "\n".join("  " + r.describe() for r in audit.failed)
-    raise GateFailed(f"{len(audit.failed)} fail-severity check(s) failed; nothing published. Report: {report}\n{lines}")
+    first = audit.failed[0]
+    raise GateFailed(f"blocked by {first.suite}: {first.describe()} — {len(audit.failed)} fail-severity "
+                     f"check(s) failed; nothing published. Report: {report}\n{lines}")
 
 
 def _landing_batches(settings: Settings) -> list[str]:
