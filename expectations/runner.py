@@ -26,6 +26,7 @@ def _context():
 
 
 def _merge(results: dict[tuple, CheckResult], new: CheckResult) -> None:
+    """Add one chunk's result to the suite's; `mostly` tolerances are re-judged on the totals (`_settle`)."""
     key = (new.expectation, new.column)
     old = results.get(key)
     if old is None:
@@ -33,8 +34,20 @@ def _merge(results: dict[tuple, CheckResult], new: CheckResult) -> None:
         return
     old.success = old.success and new.success
     old.unexpected_count = (old.unexpected_count or 0) + (new.unexpected_count or 0)
+    old.element_count = (old.element_count or 0) + (new.element_count or 0)
+    old.missing_count = (old.missing_count or 0) + (new.missing_count or 0)
     old.sample = (old.sample + new.sample)[:20]
     old.error = old.error or new.error
+
+
+def _settle(check: CheckResult) -> CheckResult:
+    """A tolerance (`mostly`) holds over the whole table, however it was split into chunks: the share of
+    unexpected values among the non-missing ones of every chunk together, as GX defines it per batch."""
+    if check.mostly is None or check.error is not None or check.element_count is None:
+        return check
+    counted = check.element_count - (check.missing_count or 0)
+    check.success = counted == 0 or (counted - (check.unexpected_count or 0)) / counted >= check.mostly
+    return check
 
 
 def _validate_frame(context, suite: Suite, frame, chunk: int) -> list[CheckResult]:
@@ -53,10 +66,13 @@ def _validate_frame(context, suite: Suite, frame, chunk: int) -> list[CheckResul
         column = config.kwargs.get("column") or config.kwargs.get("column_A")
         if column is not None and column not in frame.columns:
             raised, info = True, {"exception_message": f"column {column!r} is not in {suite.target}"}
+        details = result.result or {}
         checks.append(CheckResult(
             suite=suite.name, severity=suite.severity, target=suite.target, expectation=config.type,
             column=column, success=bool(result.success) and not raised,
-            unexpected_count=(result.result or {}).get("unexpected_count"),
+            unexpected_count=details.get("unexpected_count"),
+            element_count=details.get("element_count"), missing_count=details.get("missing_count"),
+            mostly=config.kwargs.get("mostly"),
             sample=[str(v) for v in (result.result or {}).get("partial_unexpected_list", [])[:10]],
             error=info.get("exception_message") if raised else None,
         ))
@@ -84,7 +100,7 @@ def run_suite(context, con: duckdb.DuckDBPyConnection, suite: Suite, landing: Pa
         log.exception("suite %s errored", suite.name)
         return [CheckResult(suite.name, suite.severity, suite.target, "suite", None, False,
                             error=f"{type(exc).__name__}: {exc}"[:500])]
-    return list(merged.values())
+    return [_settle(check) for check in merged.values()]
 
 
 def landing_checks(landing: Path, state_dir: Path | None = None) -> list[CheckResult]:
