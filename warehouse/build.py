@@ -76,5 +76,7 @@ def build_candidate(settings: Settings, *, full_refresh: bool = True, as_of_date
     failed = [r for r in results if r["status"] in ("error", "fail")]
     if proc.returncode != 0 or failed:
         lines = [f"  {r['unique_id']}: {r['status']}: {r['message']}" for r in failed] or [proc.stdout[-3000:]]
-        raise BuildFailed("dbt build failed:\n" + "\n".join(lines))
+        first = (f"{failed[0]['unique_id']}: {failed[0]['status']}: {str(failed[0]['message']).splitlines()[0][:200]}"
+                 if failed else f"exit code {proc.returncode}")
+        raise BuildFailed(f"dbt build failed at {first}\n" + "\n".join(lines))
     return BuildResult(candidate, seconds, results)
