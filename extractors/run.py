@@ -28,7 +28,7 @@ from extractors.landing import BatchWriter, commit_batches, recover_landing
 from extractors.pagination import CursorPaginator, OffsetPaginator, Page, PageNumberPaginator
 from extractors.parse import parse_page
 from extractors.signatures import STATUS_COLUMN, Verifier
-from extractors.sources import SOURCES, Child, Endpoint, PagingStyle, Source
+from extractors.sources import EARLIEST, SOURCES, Child, Endpoint, PagingStyle, Plausibility, Source
 from extractors.state import Rework, ReworkItem, ReworkLedger, StateStore
 
 log = logging.getLogger(__name__)
@@ -147,6 +147,45 @@ def _quarantine_table(rows: list[tuple[str | None, str, str]], system: str, batc
     return _with_meta(table, system, batch_id, extracted_at, page)
 
 
+def _bounds(source: Source, rule: Plausibility, window: Window) -> tuple[object, object]:
+    if rule is Plausibility.NON_NEGATIVE:
+        return 0, None
+    latest = window.end + (timedelta(days=1) if rule is Plausibility.EVENT_TIME else timedelta(days=5 * 366))
+    # the sources' date strings sort as their moments (fixed-width, one offset), so bounds compare as text
+    return source.cursor_format.format(EARLIEST), source.cursor_format.format(latest)
+
+
+def _implausible(records: pa.Table, source: Source, endpoint: Endpoint,
+                 window: Window) -> tuple[pa.Table, list[tuple[str, str, str]]]:
+    """Split off records whose values cannot be true (far-future or pre-2000 dates, negative durations)."""
+    if not endpoint.plausible or records.num_rows == 0:
+        return records, []
+    flags = {}
+    for name, rule in endpoint.plausible.items():
+        low, high = _bounds(source, rule, window)
+        column = records[name]
+        bad = pc.less(column, pa.scalar(low, column.type))
+        if high is not None:
+            bad = pc.or_(bad, pc.greater(column, pa.scalar(high, column.type)))
+        flags[name] = (pc.fill_null(bad, False), low, high)
+    mask = None
+    for bad, _, _ in flags.values():
+        mask = bad if mask is None else pc.or_(mask, bad)
+    if not pc.any(mask).as_py():
+        return records, []
+    rejected = []
+    for row in records.filter(mask).to_pylist():
+        name, (_, low, high) = next((n, f) for n, f in flags.items() if _outside(row[n], f[1], f[2]))
+        limits = f"not below {low}" if high is None else f"between {low} and {high}"
+        rejected.append((str(row[endpoint.key]), f"field {name}: implausible value {row[name]!r} (must be {limits})",
+                         orjson.dumps(row, default=str).decode()))
+    return records.filter(pc.invert(mask)), rejected
+
+
+def _outside(value, low, high) -> bool:
+    return value is not None and (value < low or (high is not None and value > high))
+
+
 def _dedupe(writer: BatchWriter, key: str, cursor: str) -> int:
     """Keep the latest version of each key (greatest cursor, then latest page). Returns rows dropped."""
     con = duckdb.connect()
@@ -227,14 +266,16 @@ def extract_endpoint(system: SourceSystem, entity: str, settings: Settings, base
 
         def fetch(params: dict) -> Page:
             return client.get(endpoint.path, {**window_params, **params},
-                              lambda body: parse_page(body, source, endpoint))
+                              lambda body: parse_page(body, source, endpoint, config.missing_field))
 
         for number, page in enumerate(_paginator(source, config).pages(fetch), start=1):
             pages = number
             if reported_total is None and page.total is not None:
                 reported_total = page.total
             counts["fetched"] += page.fetched
-            records = page.records
+            records, implausible = _implausible(page.records, source, endpoint, window)
+            if implausible:
+                page.quarantined.extend(implausible)
             if "_extra_fields" in records.column_names:
                 for text in records["_extra_fields"].drop_null().to_pylist():
                     for name in orjson.loads(text):

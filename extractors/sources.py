@@ -41,6 +41,17 @@ class CursorFormat(StrEnum):
         return value.replace(tzinfo=VN_TZ).isoformat()
 
 
+class Plausibility(StrEnum):
+    """Values that type-check but cannot be true; their records are quarantined with the reason."""
+
+    EVENT_TIME = "event_time"  # something that happened: from 2000-01-01 to the window's end + 1 day
+    DUE_TIME = "due_time"  # a promised date: from 2000-01-01 to the window's end + 5 years
+    NON_NEGATIVE = "non_negative"  # a duration or count
+
+
+EARLIEST = datetime(2000, 1, 1)  # the one-stop and e-document systems in scope start after 2000
+
+
 @dataclass(frozen=True)
 class Child:
     """A nested list landed as its own entity, keyed to the parent."""
@@ -61,6 +72,7 @@ class Endpoint:
     record: pa.StructType
     children: tuple[Child, ...] = ()
     pii: dict[str, PiiKind] = field(default_factory=dict)  # flattened column -> kind
+    plausible: dict[str, Plausibility] = field(default_factory=dict)  # top-level field -> rule
 
 
 @dataclass(frozen=True)
@@ -104,8 +116,10 @@ DISTRICT = Source(
             Child("processing_steps", "QuaTrinhXuLy", "MaHoSo"),
             Child("supplement_requests", "DanhSachHoSoBoSung", "MaHoSo"),
             Child("apology_letters", "PhieuXinLoi", "MaHoSo"),
-        ), DISTRICT_PII),
-        Endpoint("procedures", "/api/v1/thutuc", "MaTTHC", "NgayCapNhat", schemas.DISTRICT_PROCEDURE),
+        ), DISTRICT_PII, {**dict.fromkeys(("NgayNopHoSo", "NgayTiepNhan", "NgayKetThucXuLy", "NgayTra"),
+                                          Plausibility.EVENT_TIME), "NgayHenTra": Plausibility.DUE_TIME}),
+        Endpoint("procedures", "/api/v1/thutuc", "MaTTHC", "NgayCapNhat", schemas.DISTRICT_PROCEDURE,
+                 plausible={"ThoiHanGiaiQuyet": Plausibility.NON_NEGATIVE}),
         Endpoint("units", "/api/v1/donvi", "MaDonVi", "NgayCapNhat", schemas.DISTRICT_UNIT),
     ))
 
@@ -114,10 +128,14 @@ WARD = Source(
         Endpoint("dossiers", "/v2/dossiers", "id", "updated_at", schemas.WARD_DOSSIER, (
             Child("supplement_requests", "supplements", "dossier_id"),
             Child("apology_letters", "apologies", "dossier_id"),
-        ), WARD_PII),
-        Endpoint("dossier_events", "/v2/dossier-events", "event_id", "updated_at", schemas.WARD_EVENT),
-        Endpoint("ratings", "/v2/ratings", "rating_id", "updated_at", schemas.WARD_RATING),
-        Endpoint("procedures", "/v2/procedures", "code", "updated_at", schemas.WARD_PROCEDURE),
+        ), WARD_PII, {**dict.fromkeys(("submitted_at", "received_at", "finished_at", "returned_at"),
+                                      Plausibility.EVENT_TIME), "due_at": Plausibility.DUE_TIME}),
+        Endpoint("dossier_events", "/v2/dossier-events", "event_id", "updated_at", schemas.WARD_EVENT,
+                 plausible={"occurred_at": Plausibility.EVENT_TIME}),
+        Endpoint("ratings", "/v2/ratings", "rating_id", "updated_at", schemas.WARD_RATING,
+                 plausible={"rated_at": Plausibility.EVENT_TIME}),
+        Endpoint("procedures", "/v2/procedures", "code", "updated_at", schemas.WARD_PROCEDURE,
+                 plausible={"duration_working_days": Plausibility.NON_NEGATIVE}),
         Endpoint("units", "/v2/units", "code", "updated_at", schemas.WARD_UNIT),
     ))
 
@@ -126,7 +144,7 @@ DMS = Source(
         Endpoint("documents", "/dms/api/documents", "DocId", "ModifiedDate", schemas.DMS_DOCUMENT, (
             Child("document_recipients", "Recipients", "DocId"),
             Child("document_signatures", "Signatures", "DocId", inherit=("ContentHash",), verify_signatures=True),
-        )),
+        ), plausible={"IssuedDate": Plausibility.EVENT_TIME}),
         Endpoint("certificates", "/dms/api/certificates", "Serial", "ModifiedDate", schemas.DMS_CERTIFICATE),
         Endpoint("organs", "/dms/api/organs", "OrganId", "ModifiedDate", schemas.DMS_ORGAN),
     ))
