@@ -372,10 +372,14 @@ def _register_quarantine(system: SourceSystem, settings: Settings, manifest: Man
     if not manifest.quarantined:
         return
     heal = _heal_window(SOURCES[system], manifest.quarantined, window)
-    keys = sorted({k or NO_KEY for k, _ in manifest.quarantined})
-    ReworkLedger(settings.state_dir, system.value).add(ReworkItem(
-        system.value, manifest.entity, heal.start.isoformat(), heal.end.isoformat(), Rework.QUARANTINE,
-        f"{len(manifest.quarantined)} record(s) quarantined in batch {manifest.batch_id}", keys))
+    ledger = ReworkLedger(settings.state_dir, system.value)
+    tracked = {k for i in ledger.items() if i.entity == manifest.entity and i.kind is Rework.QUARANTINE
+               for k in i.keys if k != NO_KEY}
+    keys = sorted({k or NO_KEY for k, _ in manifest.quarantined} - tracked)  # a key is re-requested by one item
+    if keys:
+        ledger.add(ReworkItem(system.value, manifest.entity, heal.start.isoformat(), heal.end.isoformat(),
+                              Rework.QUARANTINE,
+                              f"{len(keys)} record(s) quarantined in batch {manifest.batch_id}", keys))
 
 
 def _landed_keys(settings: Settings, system: SourceSystem, entity: str, keys: list[str], since: str) -> set[str]:
@@ -392,9 +396,9 @@ def _landed_keys(settings: Settings, system: SourceSystem, entity: str, keys: li
     return {r[0] for r in rows}
 
 
-def rework(system: SourceSystem, settings: Settings, base_url: str, config: ExtractConfig | None = None,
-           dead_after: int | None = None) -> list[Manifest]:
+def rework(system: SourceSystem, settings: Settings, base_url: str, config: ExtractConfig | None = None) -> list[Manifest]:
     """Re-request every open window of the system's rework ledger: damaged batches first, then quarantine."""
+    config = config or ExtractConfig()
     ledger = ReworkLedger(settings.state_dir, system.value)
     items = sorted((i for i in ledger.items() if not i.dead), key=lambda i: i.kind is not Rework.DAMAGED)
     manifests = []
@@ -410,7 +414,7 @@ def rework(system: SourceSystem, settings: Settings, base_url: str, config: Extr
         landed = _landed_keys(settings, system, item.entity, item.keys, item.first_seen)
         missing = sorted(k for k in item.keys if k not in landed and (k != NO_KEY or NO_KEY in still))
         missing += sorted(still - set(item.keys) - {NO_KEY})  # quarantined anew in the same window
-        ledger.settle(item, missing, **({"dead_after": dead_after} if dead_after else {}))
+        ledger.settle(item, missing, config.rework_dead_after)
         log.info("%s %s rework %s: %d of %d key(s) still missing", system.value, item.entity, item.ident,
                  len(missing), len(item.keys))
     return manifests

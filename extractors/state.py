@@ -86,7 +86,13 @@ class ReworkLedger:
         os.replace(tmp, self.path)
 
     def add(self, item: ReworkItem) -> None:
-        items = [i for i in self.items() if i.ident != item.ident]
+        """Register a window; one already registered keeps its tries and gains the new keys."""
+        items = self.items()
+        same = next((i for i in items if i.ident == item.ident), None)
+        if same is not None:
+            same.keys = sorted(set(same.keys) | set(item.keys))
+            self.save(items)
+            return
         self.save([*items, item])
 
     def settle(self, item: ReworkItem, still_missing: list[str] | None, dead_after: int = REWORK_DEAD_AFTER) -> None:
