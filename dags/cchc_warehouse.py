@@ -37,11 +37,10 @@ def cchc_warehouse():
         """Repair and verify the landing zone (a damaged batch stops the run, named), and make sure the
         candidate's folder exists (dbt-duckdb creates the file, not its folder)."""
         from cchc.settings import Settings
-        from extractors.integrity import prepare_landing
-        from warehouse.build import candidate_path
+        from warehouse.build import candidate_path, prepare_or_block
 
         settings = Settings.from_env()
-        prepare_landing(settings)
+        prepare_or_block(settings)
         candidate = candidate_path(settings)
         candidate.parent.mkdir(parents=True, exist_ok=True)
         return str(candidate)

@@ -104,6 +104,7 @@ def heal_and_publish(settings: Settings, cluster, system: SourceSystem) -> str:
 
 def test_random_bytes_in_a_part_block_the_build_naming_it_and_the_next_run_heals(fresh, cluster):
     settings, first, counts = fresh
+    before = [p.stem for p in (settings.data_dir / "audits" / "store").glob("*.parquet")]
     batch = only_batch(settings, "ward_one_stop", "dossiers")
     part = sorted(batch.glob("part-*.parquet"))[0]
     data = bytearray(part.read_bytes())
@@ -127,6 +128,18 @@ def test_random_bytes_in_a_part_block_the_build_naming_it_and_the_next_run_heals
     assert healed != first and current_release(settings) == healed
     assert published_counts(settings) == counts
     assert ReworkLedger(settings.state_dir, "ward_one_stop").items() == []
+    # the audit store beside the releases holds both blocked runs and the healed one, queryable
+    store = settings.data_dir / "audits" / "store" / "*.parquet"
+    runs = duckdb.execute(
+        "select stage, outcome, release_id, list(suite order by suite) filter (where not success and severity = 'fail'),"
+        " list(sample) filter (where not success and severity = 'fail') from read_parquet(?) "
+        "where audit_id not in (select unnest(?)) "
+        "group by audit_id, stage, outcome, release_id order by min(audited_at)", [str(store), before]).fetchall()
+    assert [(stage, outcome) for stage, outcome, *_ in runs] == [
+        ("prepare", "blocked"), ("audit", "blocked"), ("audit", "published")]
+    assert runs[0][3] == ["landing_integrity"] and "landing_awaiting_reextraction" in runs[1][3]
+    assert runs[2][3] is None
+    assert part.name in runs[0][4][0] and runs[2][2] == healed
 
 
 def test_a_part_rewritten_after_its_manifest_is_not_published(fresh, cluster):
