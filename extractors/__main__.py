@@ -9,7 +9,7 @@ from datetime import datetime
 
 from cchc.settings import InsecureSecret, Settings, SourceSystem
 from extractors.http import SourceRequestError, SourceUnavailableError
-from extractors.run import Window, extract_system
+from extractors.run import CircuitOpen, Window, extract_system
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         for system in systems:
             for m in extract_system(system, settings, settings.ports.base_url(system), window):
                 print(f"{m.system:<18} {m.entity:<16} batch {m.batch_id}  {m.counts}  children={m.children}")
-    except (InsecureSecret, SourceRequestError, SourceUnavailableError) as exc:  # one line, no traceback
+    except (InsecureSecret, SourceRequestError, SourceUnavailableError, CircuitOpen) as exc:  # one line
         print(f"python -m extractors: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -35,4 +35,5 @@ class ExtractConfig:
     prefetch_pages: int = 2  # pages fetched ahead while the current one is parsed (offset styles only)
     page_size: int | None = None  # None: each source's maximum
     missing_field: MissingFieldPolicy = MissingFieldPolicy.QUARANTINE_RECORD  # a record lacking a declared field
+    retry_budget: int = 50  # page re-requests per endpoint and run once a page's own retries gave up
     rework_dead_after: int = 5  # re-requests of a quarantined window before it is declared dead

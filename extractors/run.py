@@ -11,6 +11,7 @@ window is declared dead; windows of damaged batches set aside by the build are r
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,7 +24,7 @@ import pyarrow.compute as pc
 from cchc.pii import PiiKind, pseudonymise, pseudonymise_array
 from cchc.settings import Settings, SourceSystem
 from extractors.config import ExtractConfig
-from extractors.http import SourceClient
+from extractors.http import SourceClient, SourceUnavailableError
 from extractors.landing import BatchWriter, commit_batches, recover_landing
 from extractors.pagination import CursorPaginator, OffsetPaginator, Page, PageNumberPaginator
 from extractors.parse import parse_page
@@ -264,47 +265,58 @@ def extract_endpoint(system: SourceSystem, entity: str, settings: Settings, base
     try:
         window_params = source.window_query(window.start, window.end)
 
-        def fetch(params: dict) -> Page:
-            return client.get(endpoint.path, {**window_params, **params},
-                              lambda body: parse_page(body, source, endpoint, config.missing_field))
+        breaker = _Breaker(system.value, endpoint.path, config)
 
-        for number, page in enumerate(_paginator(source, config).pages(fetch), start=1):
-            pages = number
-            if reported_total is None and page.total is not None:
-                reported_total = page.total
-            counts["fetched"] += page.fetched
-            records, implausible = _implausible(page.records, source, endpoint, window)
-            if implausible:
-                page.quarantined.extend(implausible)
-            if "_extra_fields" in records.column_names:
-                for text in records["_extra_fields"].drop_null().to_pylist():
-                    for name in orjson.loads(text):
-                        drift[name] = drift.get(name, 0) + 1
-            else:
-                records = records.append_column("_extra_fields", pa.nulls(records.num_rows, pa.string()))
-            if page.quarantined:
-                rows = [(k, reason, _scrub_raw(raw, endpoint, key)) for k, reason, raw in page.quarantined]
-                quarantined += [(k, _cursor_of(raw, endpoint)) for k, _, raw in page.quarantined]
-                quarantine.write(_quarantine_table(rows, system.value, batch_id, extracted_at, number))
-                counts["quarantined"] += len(rows)
-            if records.num_rows == 0:
-                continue
-            keys = records[endpoint.key].to_pylist()
-            before = len(seen)
-            seen.update(keys)
-            duplicates += len(keys) - (len(seen) - before)
-            page_max = pc.max(records[endpoint.cursor_field]).as_py()
-            if page_max is not None and (max_cursor is None or page_max > max_cursor):
-                max_cursor = page_max
-            records = _with_meta(records, system.value, batch_id, extracted_at, number)
-            for child in endpoint.children:
-                rows = _children(records, endpoint, child)
-                if child.verify_signatures:
-                    rows = verifier.verify_table(rows)
-                writers[child.entity].write(rows)
-            records = records.drop_columns([c.list_field for c in endpoint.children])
-            records = _pseudonymise(_flatten_structs(records), endpoint.pii, key)
-            writers[entity].write(records)
+        def fetch(params: dict) -> Page:
+            while True:
+                try:
+                    return client.get(endpoint.path, {**window_params, **params},
+                                      lambda body: parse_page(body, source, endpoint, config.missing_field))
+                except SourceUnavailableError as exc:
+                    breaker.failed(params, exc)  # raises CircuitOpen once the run's budget is spent
+                    client.pause()
+
+        circuit: CircuitOpen | None = None
+        try:
+            for number, page in enumerate(_paginator(source, config).pages(fetch), start=1):
+                pages = number
+                if reported_total is None and page.total is not None:
+                    reported_total = page.total
+                counts["fetched"] += page.fetched
+                records, implausible = _implausible(page.records, source, endpoint, window)
+                if implausible:
+                    page.quarantined.extend(implausible)
+                if "_extra_fields" in records.column_names:
+                    for text in records["_extra_fields"].drop_null().to_pylist():
+                        for name in orjson.loads(text):
+                            drift[name] = drift.get(name, 0) + 1
+                else:
+                    records = records.append_column("_extra_fields", pa.nulls(records.num_rows, pa.string()))
+                if page.quarantined:
+                    rows = [(k, reason, _scrub_raw(raw, endpoint, key)) for k, reason, raw in page.quarantined]
+                    quarantined += [(k, _cursor_of(raw, endpoint)) for k, _, raw in page.quarantined]
+                    quarantine.write(_quarantine_table(rows, system.value, batch_id, extracted_at, number))
+                    counts["quarantined"] += len(rows)
+                if records.num_rows == 0:
+                    continue
+                keys = records[endpoint.key].to_pylist()
+                before = len(seen)
+                seen.update(keys)
+                duplicates += len(keys) - (len(seen) - before)
+                page_max = pc.max(records[endpoint.cursor_field]).as_py()
+                if page_max is not None and (max_cursor is None or page_max > max_cursor):
+                    max_cursor = page_max
+                records = _with_meta(records, system.value, batch_id, extracted_at, number)
+                for child in endpoint.children:
+                    rows = _children(records, endpoint, child)
+                    if child.verify_signatures:
+                        rows = verifier.verify_table(rows)
+                    writers[child.entity].write(rows)
+                records = records.drop_columns([c.list_field for c in endpoint.children])
+                records = _pseudonymise(_flatten_structs(records), endpoint.pii, key)
+                writers[entity].write(records)
+        except CircuitOpen as exc:  # land what came through; the next run resumes after it
+            circuit = exc
         parent = writers[entity]
         if duplicates:
             counts["duplicates_dropped"] = _dedupe(parent, endpoint.key, endpoint.cursor_field)
@@ -314,7 +326,8 @@ def extract_endpoint(system: SourceSystem, entity: str, settings: Settings, base
         counts["written"] = parent.rows
         common = {"window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
                   "extracted_at": extracted_at.isoformat(), "pages": pages,
-                  "source_reported_total": reported_total}
+                  "source_reported_total": reported_total,
+                  **({"partial": True, "stopped": str(circuit)} if circuit else {})}
         batches = []
         for child in endpoint.children:
             w = writers[child.entity]
@@ -336,11 +349,38 @@ def extract_endpoint(system: SourceSystem, entity: str, settings: Settings, base
         except ValueError:
             log.warning("%s %s: cursor %r unparsable; state not advanced", system.value, entity, max_cursor)
     log.info("%s %s batch %s: %s drift=%s", system.value, entity, batch_id, counts, drift)
+    if circuit is not None:
+        raise circuit
     manifest = Manifest(system.value, entity, batch_id, counts, reported_total, drift,
                         {c.entity: writers[c.entity].rows for c in endpoint.children}, quarantined)
     if register:
         _register_quarantine(system, settings, manifest, window)
     return manifest
+
+
+class CircuitOpen(RuntimeError):
+    """An endpoint kept failing after its per-request retries until the run's retry budget was spent.
+    The pages fetched before are committed (manifest `partial`), the high-water mark moves past
+    them, and the next run resumes from there."""
+
+
+class _Breaker:
+    """The run's retry budget for one endpoint: page re-requests after the per-request policy gave up."""
+
+    def __init__(self, system: str, path: str, config: ExtractConfig) -> None:
+        self.system, self.path, self.left, self.budget = system, path, config.retry_budget, config.retry_budget
+        self._lock = threading.Lock()
+
+    def failed(self, params: dict, exc: Exception) -> None:
+        with self._lock:
+            self.left -= 1
+            left = self.left
+        if left < 0:
+            raise CircuitOpen(f"{self.system} {self.path}: circuit open after {self.budget} page re-requests "
+                              f"this run (last at {params}: {exc}); pages before it are landed, the next run "
+                              "resumes after them") from exc
+        log.warning("%s %s: page %s failed after its retries (%s); re-requesting it (%d of the run's budget left)",
+                    self.system, self.path, params, exc, left)
 
 
 def _cursor_of(raw: str, endpoint: Endpoint) -> str | None:
