@@ -49,7 +49,9 @@ class Plausibility(StrEnum):
     NON_NEGATIVE = "non_negative"  # a duration or count
 
 
-EARLIEST = datetime(2000, 1, 1)  # the one-stop and e-document systems in scope start after 2000
+# A plausibility floor chosen by this project, not a legal rule: no electronic one-stop or e-document
+# record in scope predates 2000, and the floor catches placeholder dates (1900-01-01, 0001-01-01).
+EARLIEST = datetime(2000, 1, 1)
 
 
 @dataclass(frozen=True)
