@@ -33,16 +33,16 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 test: install lint
-	$(VENV)/bin/pytest
+	CCHC_DEMO=1 $(VENV)/bin/pytest
 
 simulators: install
-	$(VENV)/bin/python -m simulators serve
+	CCHC_DEMO=1 $(VENV)/bin/python -m simulators serve
 
 # make demo [SCENARIO=simulators/scenarios/hoai-duc-2018.yaml] [DATA_DIR=/path]
 SCENARIO ?= simulators/scenarios/tay-ho-2024q1.yaml
 DATA_DIR ?= $(CURDIR)/data
 demo: install
-	CCHC_DATA_DIR=$(abspath $(DATA_DIR)) $(VENV)/bin/python -m cchc.demo --scenario $(SCENARIO)
+	CCHC_DEMO=1 CCHC_DATA_DIR=$(abspath $(DATA_DIR)) $(VENV)/bin/python -m cchc.demo --scenario $(SCENARIO)
 
 # make airflow [AIRFLOW_PORT=8080]: Airflow standalone (scheduler, DAG processor, API server/UI, triggerer
 # on SQLite + LocalExecutor) with the project's DAGs, pool and connections; simulators separately.
@@ -51,7 +51,7 @@ demo: install
 AIRFLOW_PORT ?= 8080
 export AIRFLOW_PORT
 airflow: install
-	CCHC_DATA_DIR=$(abspath $(DATA_DIR)) $(VENV)/bin/python -m cchc.local_airflow
+	CCHC_DEMO=1 CCHC_DATA_DIR=$(abspath $(DATA_DIR)) $(VENV)/bin/python -m cchc.local_airflow
 
 # make bench [SCALE=1m|10m|30m|20k] [OUT=.bench] [SAMPLE=1m]: the whole pipeline at scale, writes
 # OUT/bench.json and OUT/bench.md. At most SAMPLE dossiers are extracted over HTTP; the rest are key-rewritten copies.
@@ -59,7 +59,7 @@ SCALE ?= 1m
 OUT ?= .bench
 SAMPLE ?= 1m
 bench: install
-	$(VENV)/bin/python -m bench --scale $(SCALE) --out $(abspath $(OUT)) --sample $(SAMPLE)
+	CCHC_DEMO=1 $(VENV)/bin/python -m bench --scale $(SCALE) --out $(abspath $(OUT)) --sample $(SAMPLE)
 
 # make bench-scheduler [MODES=build,layers,cosmos,watcher] [DOSSIERS=2000] [REPEAT=1]: the warehouse DAG
 # through the real scheduler per dbt mode vs one dbt build + gate + publish of the same data; prints the ratio.
@@ -67,7 +67,7 @@ MODES ?= build,layers,cosmos,watcher
 DOSSIERS ?= 2000
 REPEAT ?= 1
 bench-scheduler: install
-	$(VENV)/bin/python -m bench.scheduler --modes $(MODES) --dossiers $(DOSSIERS) --repeat $(REPEAT) --out $(abspath $(OUT))
+	CCHC_DEMO=1 $(VENV)/bin/python -m bench.scheduler --modes $(MODES) --dossiers $(DOSSIERS) --repeat $(REPEAT) --out $(abspath $(OUT))
 
 clean:
 	rm -rf $(VENV) .tools data .bench

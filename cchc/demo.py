@@ -153,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dossiers", type=int, default=20_000, help="background volume of the simulators")
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    os.environ.setdefault("CCHC_DEMO", "1")  # the demo runs on the public DEMO secrets (cchc/settings.py)
     settings = Settings.from_env()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     env = airflow_env(settings)

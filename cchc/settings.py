@@ -3,6 +3,12 @@
 Every knob has a documented default so `make demo` works out of the box; the defaults that are
 secrets (API tokens, the pseudonymisation key) are marked DEMO and must be overridden in any real
 deployment (Airflow connections / environment).
+
+Demo mode is explicit: `CCHC_DEMO=1` (set by `make demo`, `make airflow`, `make bench` and the test
+suite). Outside it, `Settings.from_env()` refuses a PII key that is unset, empty, the public DEMO
+key, a placeholder or shorter than 16 characters, and the extractors refuse such source
+credentials — each error names the variable, never its value. A `Settings()` built in code is the
+demo configuration (demo secrets, `demo=True`).
 """
 
 from __future__ import annotations
@@ -21,6 +27,36 @@ DEMO_DMS_USER = "etl"
 DEMO_DMS_PASSWORD = "demo-dms-password"
 # roots of the simulators' PKI (docs/signatures.md); a deployment points CCHC_TRUST_STORE at the real roots
 DEMO_TRUST_STORE = REPO_ROOT / "simulators" / "trust_store"
+
+
+MIN_PII_KEY_LENGTH = 16
+_PLACEHOLDERS = {"", "changeme", "change-me", "change_me", "placeholder", "secret", "password", "todo", "xxx",
+                 "none", "null", "default", "test", "example"}
+
+
+class InsecureSecret(RuntimeError):
+    """A secret is unset, empty, a DEMO default or a placeholder outside demo mode."""
+
+
+def weakness(value: str | None, demo_values: tuple[str, ...], min_length: int = 1) -> str | None:
+    """Why a secret must not be used outside demo mode, or None when it may."""
+    if value is None or not value.strip():
+        return "is unset or empty"
+    text = value.strip()
+    if text in demo_values:
+        return "is the public DEMO value"
+    lowered = text.lower()
+    if (lowered in _PLACEHOLDERS or "change-me" in lowered or "changeme" in lowered or "demo" in lowered
+            or (text.startswith("<") and text.endswith(">")) or text.startswith("${")):
+        return "looks like a placeholder"
+    if len(text) < min_length:
+        return f"is shorter than {min_length} characters"
+    return None
+
+
+def _refuse(variable: str, why: str) -> InsecureSecret:
+    return InsecureSecret(f"{variable} {why}: set a real secret (or CCHC_DEMO=1 for the demo with its public "
+                          "secrets); refusing to start")
 
 
 class SourceSystem(StrEnum):
@@ -79,6 +115,16 @@ class SourceCredentials:
     def __repr__(self) -> str:  # never print secrets, even by accident
         return "SourceCredentials(<redacted>)"
 
+    def problems(self, system: SourceSystem) -> list[tuple[str, str]]:
+        """(variable, why) for each unusable credential of one source system."""
+        if system is SourceSystem.DISTRICT:
+            checks = [("CCHC_DISTRICT_TOKEN", self.district_token, (DEMO_DISTRICT_TOKEN,))]
+        elif system is SourceSystem.WARD:
+            checks = [("CCHC_WARD_API_KEY", self.ward_api_key, (DEMO_WARD_API_KEY,))]
+        else:  # the DMS user name is not a secret; only its password is checked
+            checks = [("CCHC_DMS_PASSWORD", self.dms_password, (DEMO_DMS_PASSWORD,))]
+        return [(name, why) for name, value, demo in checks if (why := weakness(value, demo))]
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -90,11 +136,17 @@ class Settings:
     credentials: SourceCredentials = field(default_factory=SourceCredentials)
     trust_store: Path = DEMO_TRUST_STORE  # directory of trusted root certificates (PEM)
     revocation_list: Path | None = None  # CSV/JSON of (serial, revoked_at); None: the landed certificate registry
+    demo: bool = True  # from_env: only with CCHC_DEMO=1; then the public DEMO secrets are accepted
 
     @classmethod
     def from_env(cls) -> Settings:
+        """The settings of this process; outside demo mode a weak PII key stops it here (InsecureSecret)."""
         revocations = _env("CCHC_REVOCATION_LIST", "")
+        demo = _env("CCHC_DEMO", "") == "1"
+        if not demo and (why := weakness(os.environ.get("CCHC_PII_KEY"), (DEMO_PII_KEY,), MIN_PII_KEY_LENGTH)):
+            raise _refuse("CCHC_PII_KEY", why)
         return cls(
+            demo=demo,
             data_dir=Path(_env("CCHC_DATA_DIR", str(REPO_ROOT / "data"))).resolve(),
             pii_key=_env("CCHC_PII_KEY", DEMO_PII_KEY),
             ports=SimulatorPorts.from_env(),
@@ -119,9 +171,18 @@ class Settings:
     def uses_demo_pii_key(self) -> bool:
         return self.pii_key == DEMO_PII_KEY
 
+    def require_source_secrets(self, system: SourceSystem) -> None:
+        """Before talking to a source: its credentials must be real outside demo mode."""
+        if self.demo:
+            return
+        for variable, why in self.credentials.problems(system):
+            raise _refuse(f"{variable} (or the password of its Airflow connection)", why)
+        if why := weakness(self.pii_key, (DEMO_PII_KEY,), MIN_PII_KEY_LENGTH):
+            raise _refuse("CCHC_PII_KEY", why)
+
     @property
     def uses_demo_trust_store(self) -> bool:
         return self.trust_store.resolve() == DEMO_TRUST_STORE.resolve()
 
     def __repr__(self) -> str:
-        return f"Settings(data_dir={self.data_dir!s}, ports={self.ports}, pii_key=<redacted>)"
+        return f"Settings(data_dir={self.data_dir!s}, ports={self.ports}, demo={self.demo}, pii_key=<redacted>)"

@@ -36,11 +36,14 @@ def cchc_warehouse():
 
     @task(pool=WRITER_POOL)
     def prepare() -> str:
-        """Make sure the candidate's folder exists (dbt-duckdb creates the file, not its folder)."""
+        """Repair and verify the landing zone (a damaged batch stops the run, named), and make sure the
+        candidate's folder exists (dbt-duckdb creates the file, not its folder)."""
         from cchc.settings import Settings
-        from warehouse.build import candidate_path
+        from warehouse.build import candidate_path, prepare_or_block
 
-        candidate = candidate_path(Settings.from_env())
+        settings = Settings.from_env()
+        prepare_or_block(settings)
+        candidate = candidate_path(settings)
         candidate.parent.mkdir(parents=True, exist_ok=True)
         return str(candidate)
 

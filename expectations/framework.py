@@ -39,6 +39,9 @@ class CheckResult:
     unexpected_count: int | None = None
     sample: list = field(default_factory=list)
     error: str | None = None
+    element_count: int | None = None  # rows validated (all chunks)
+    missing_count: int | None = None  # of which null
+    mostly: float | None = None  # the tolerance, judged on the totals, never per chunk
 
     def describe(self) -> str:
         where = f"{self.suite} [{self.severity}] {self.target}" + (f".{self.column}" if self.column else "")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import os
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-from expectations.framework import AuditResult, CheckResult, Suite
+from expectations.framework import AuditResult, CheckResult, Severity, Suite
 from expectations.suites import SUITES
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ def _context():
 
 
 def _merge(results: dict[tuple, CheckResult], new: CheckResult) -> None:
+    """Add one chunk's result to the suite's; `mostly` tolerances are re-judged on the totals (`_settle`)."""
     key = (new.expectation, new.column)
     old = results.get(key)
     if old is None:
@@ -32,8 +34,20 @@ def _merge(results: dict[tuple, CheckResult], new: CheckResult) -> None:
         return
     old.success = old.success and new.success
     old.unexpected_count = (old.unexpected_count or 0) + (new.unexpected_count or 0)
+    old.element_count = (old.element_count or 0) + (new.element_count or 0)
+    old.missing_count = (old.missing_count or 0) + (new.missing_count or 0)
     old.sample = (old.sample + new.sample)[:20]
     old.error = old.error or new.error
+
+
+def _settle(check: CheckResult) -> CheckResult:
+    """A tolerance (`mostly`) holds over the whole table, however it was split into chunks: the share of
+    unexpected values among the non-missing ones of every chunk together, as GX defines it per batch."""
+    if check.mostly is None or check.error is not None or check.element_count is None:
+        return check
+    counted = check.element_count - (check.missing_count or 0)
+    check.success = counted == 0 or (counted - (check.unexpected_count or 0)) / counted >= check.mostly
+    return check
 
 
 def _validate_frame(context, suite: Suite, frame, chunk: int) -> list[CheckResult]:
@@ -52,10 +66,13 @@ def _validate_frame(context, suite: Suite, frame, chunk: int) -> list[CheckResul
         column = config.kwargs.get("column") or config.kwargs.get("column_A")
         if column is not None and column not in frame.columns:
             raised, info = True, {"exception_message": f"column {column!r} is not in {suite.target}"}
+        details = result.result or {}
         checks.append(CheckResult(
             suite=suite.name, severity=suite.severity, target=suite.target, expectation=config.type,
             column=column, success=bool(result.success) and not raised,
-            unexpected_count=(result.result or {}).get("unexpected_count"),
+            unexpected_count=details.get("unexpected_count"),
+            element_count=details.get("element_count"), missing_count=details.get("missing_count"),
+            mostly=config.kwargs.get("mostly"),
             sample=[str(v) for v in (result.result or {}).get("partial_unexpected_list", [])[:10]],
             error=info.get("exception_message") if raised else None,
         ))
@@ -83,14 +100,45 @@ def run_suite(context, con: duckdb.DuckDBPyConnection, suite: Suite, landing: Pa
         log.exception("suite %s errored", suite.name)
         return [CheckResult(suite.name, suite.severity, suite.target, "suite", None, False,
                             error=f"{type(exc).__name__}: {exc}"[:500])]
-    return list(merged.values())
+    return [_settle(check) for check in merged.values()]
 
 
-def audit(candidate: Path, landing: Path, suites: list[Suite] | None = None) -> AuditResult:
-    """Validate every suite; read-only on the candidate file."""
+def landing_checks(landing: Path, state_dir: Path | None = None) -> list[CheckResult]:
+    """Checks the landing zone itself (not through GX): every visible batch matches its manifest and the
+    declared schema; no damaged batch awaits re-extraction (both fail); open quarantine (warn)."""
+    from extractors.landing import verify_landing
+    from extractors.sources import declared_landing
+    from extractors.state import Rework, ReworkLedger
+
+    state_dir = state_dir or landing.parent / "state"
+    results = []
+    try:
+        problems = [p.describe() for p in verify_landing(landing, declared_landing())]
+        results.append(CheckResult("landing_integrity", Severity.FAIL, "landing zone", "batches_match_manifests",
+                                   None, not problems, len(problems), problems[:20]))
+    except Exception as exc:  # noqa: BLE001 - fail closed
+        results.append(CheckResult("landing_integrity", Severity.FAIL, "landing zone", "batches_match_manifests",
+                                   None, False, error=f"{type(exc).__name__}: {exc}"[:500]))
+    items = [i for d in sorted(state_dir.glob("*/_rework.json")) for i in ReworkLedger(state_dir, d.parent.name).items()]
+    damaged = [f"{i.system}/{i.entity} {i.start}..{i.end}: {i.reason}" for i in items if i.kind is Rework.DAMAGED]
+    results.append(CheckResult("landing_awaiting_reextraction", Severity.FAIL, "landing zone",
+                               "no_damaged_batch_awaits_reextraction", None, not damaged, len(damaged), damaged[:20]))
+    now = datetime.now(UTC)
+    open_q = [f"{i.system}/{i.entity} {len(i.keys)} key(s), age {(now - datetime.fromisoformat(i.first_seen)).days} d,"
+              f" {i.attempts} re-request(s){' DEAD' if i.dead else ''}: {', '.join(i.keys[:3])}"
+              for i in items if i.kind is Rework.QUARANTINE]
+    results.append(CheckResult("open_quarantine", Severity.WARN, "quarantine", "no_open_quarantine", None,
+                               not open_q, sum(len(i.keys) for i in items if i.kind is Rework.QUARANTINE),
+                               open_q[:20]))
+    return results
+
+
+def audit(candidate: Path, landing: Path, suites: list[Suite] | None = None,
+          state_dir: Path | None = None) -> AuditResult:
+    """Validate every suite (and, for the full audit, the landing zone itself); read-only."""
     started = time.perf_counter()
     context = _context()
-    results: list[CheckResult] = []
+    results: list[CheckResult] = landing_checks(landing, state_dir) if suites is None else []
     con = duckdb.connect(str(candidate), read_only=True)
     try:
         for suite in suites if suites is not None else SUITES:

@@ -18,6 +18,31 @@ INVALID_SIGNATURE_MIN_SIGNATURES = 20  # … when it has at least this many veri
 LANDING = "read_parquet('{landing}/{system}/{entity}/batch=*/part-*.parquet', union_by_name = true)"
 
 
+def latest(system: str, entity: str, key: str, cursor: str, columns: str) -> str:
+    """The latest version of each landed record (as staging keeps it): a value fixed by a later batch is
+    judged as fixed, not counted once per old version."""
+    return (f"select {columns} from " + LANDING.format(landing="{landing}", system=system, entity=entity)
+            + f" qualify row_number() over (partition by \"{key}\" order by \"{cursor}\" desc, _batch_id desc) = 1")
+
+
+# per landed batch: rows readers see (all parts) against the manifest's count; a mismatch names the batch
+LANDING_ROWS_VS_MANIFESTS = (
+    "with manifest as (select system, entity, batch_id, (counts->>'written')::bigint as written "
+    "from read_json('{landing}/*/*/batch=*/_manifest.json', union_by_name = true, "
+    "columns = {{system: 'VARCHAR', entity: 'VARCHAR', batch_id: 'VARCHAR', counts: 'JSON'}})), "
+    "parts as (select regexp_extract(filename, '([^/]+)/([^/]+)/batch=([^/]+)/part-[^/]*$', 1) as system, "
+    "regexp_extract(filename, '([^/]+)/([^/]+)/batch=([^/]+)/part-[^/]*$', 2) as entity, "
+    "regexp_extract(filename, '([^/]+)/([^/]+)/batch=([^/]+)/part-[^/]*$', 3) as batch_id, count(*) as landed "
+    "from read_parquet('{landing}/*/*/batch=*/part-*.parquet', union_by_name = true, filename = true) "
+    "group by all) "
+    "select case when coalesce(landed, 0) = coalesce(written, -1) then 'ok' else "
+    "coalesce(m.system, p.system) || '/' || coalesce(m.entity, p.entity) || ' batch=' "
+    "|| coalesce(m.batch_id, p.batch_id) || ': ' || coalesce(landed, 0) || ' rows landed, manifest says ' "
+    "|| coalesce(written::varchar, 'nothing') end as batch_reconciliation "
+    "from manifest m full join parts p using (system, entity, batch_id) "
+    "where written is not null or landed is not null")
+
+
 def zero(column: str):
     """An aggregate query returns one row; its column must be 0."""
     return lambda: [_gxe().ExpectColumnValuesToBeBetween(column=column, min_value=0, max_value=0)]
@@ -31,25 +56,26 @@ SUITES: list[Suite] = [
           "(select count(*) - count(distinct (id, _batch_id)) from "
           + LANDING.format(landing="{landing}", system="ward_one_stop", entity="dossiers") + ") as duplicate_keys",
           zero("duplicate_keys")),
-    Suite("landing_district_domains", Severity.FAIL, "landing district_one_stop.dossiers",
-          "select \"KenhThucHien\", \"TrangThaiHoSo\", \"MucDo\" from "
-          + LANDING.format(landing="{landing}", system="district_one_stop", entity="dossiers"),
+    Suite("landing_district_domains", Severity.FAIL, "landing district_one_stop.dossiers (latest versions)",
+          latest("district_one_stop", "dossiers", "MaHoSo", "NgayCapNhat",
+                 "\"KenhThucHien\", \"TrangThaiHoSo\", \"MucDo\""),
           lambda: [_gxe().ExpectColumnValuesToBeInSet(column="KenhThucHien", value_set=[1, 2, 3], mostly=0.999),
                    _gxe().ExpectColumnValuesToBeInSet(column="TrangThaiHoSo", value_set=list(range(1, 11)),
                                                       mostly=0.999),
                    _gxe().ExpectColumnValuesToBeInSet(column="MucDo", value_set=[2, 3, 4], mostly=0.999)]),
-    Suite("landing_ward_domains", Severity.FAIL, "landing ward_one_stop.dossiers",
-          "select channel, status, online_level from "
-          + LANDING.format(landing="{landing}", system="ward_one_stop", entity="dossiers"),
+    Suite("landing_ward_domains", Severity.FAIL, "landing ward_one_stop.dossiers (latest versions)",
+          latest("ward_one_stop", "dossiers", "id", "updated_at", "channel, status, online_level"),
           lambda: [_gxe().ExpectColumnValuesToBeInSet(column="channel", value_set=["direct", "online", "postal"],
                                                       mostly=0.999),
                    _gxe().ExpectColumnValuesToBeInSet(column="online_level", value_set=["info", "partial", "full"],
                                                       mostly=0.999)]),
-    Suite("landing_signature_types", Severity.FAIL, "landing dms.document_signatures",
-          "select \"SignatureType\" from " + LANDING.format(landing="{landing}", system="dms",
-                                                            entity="document_signatures"),
+    Suite("landing_signature_types", Severity.FAIL, "landing dms.document_signatures (latest versions)",
+          latest("dms", "document_signatures", "SignatureId", "_parent_cursor", "\"SignatureType\""),
           lambda: [_gxe().ExpectColumnValuesToBeInSet(column="SignatureType", value_set=["personal", "organisation"],
                                                       mostly=0.999)]),
+    # what dbt's landing views read, batch by batch, against the manifests' counts (docs/landing-zone.md)
+    Suite("landing_rows_match_manifests", Severity.FAIL, "landing batches vs manifests", LANDING_ROWS_VS_MANIFESTS,
+          lambda: [_gxe().ExpectColumnValuesToBeInSet(column="batch_reconciliation", value_set=["ok"])]),
     # ---- candidate marts --------------------------------------------------------------------
     Suite("fct_dossier_rows", Severity.FAIL, "marts.fct_dossier",
           "select dossier_id, unit_code, handling_level, on_time_status, received_at, finished_at, due_at "

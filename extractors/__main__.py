@@ -7,8 +7,9 @@ import logging
 import sys
 from datetime import datetime
 
-from cchc.settings import Settings, SourceSystem
-from extractors.run import Window, extract_system
+from cchc.settings import InsecureSecret, Settings, SourceSystem
+from extractors.http import SourceRequestError, SourceUnavailableError
+from extractors.run import CircuitOpen, Window, extract_system
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,12 +24,16 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     if (args.start is None) != (args.end is None):
         parser.error("--start and --end go together")
-    settings = Settings.from_env()
-    window = Window(args.start, args.end) if args.start else None
-    systems = list(SourceSystem) if args.system == "all" else [SourceSystem(args.system)]
-    for system in systems:
-        for m in extract_system(system, settings, settings.ports.base_url(system), window):
-            print(f"{m.system:<18} {m.entity:<16} batch {m.batch_id}  {m.counts}  children={m.children}")
+    try:
+        settings = Settings.from_env()
+        window = Window(args.start, args.end) if args.start else None
+        systems = list(SourceSystem) if args.system == "all" else [SourceSystem(args.system)]
+        for system in systems:
+            for m in extract_system(system, settings, settings.ports.base_url(system), window):
+                print(f"{m.system:<18} {m.entity:<16} batch {m.batch_id}  {m.counts}  children={m.children}")
+    except (InsecureSecret, SourceRequestError, SourceUnavailableError, CircuitOpen) as exc:  # one line
+        print(f"python -m extractors: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

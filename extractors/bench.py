@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--dossiers", type=int, default=100_000)
     parser.add_argument("--data-dir", type=Path, help="landing zone to write (default: a temporary folder)")
     args = parser.parse_args(argv)
+    os.environ.setdefault("CCHC_DEMO", "1")  # against the simulators, with their public demo secrets
     env = {**os.environ, "CCHC_SIM_DISTRICT_PORT": str(PORTS.district), "CCHC_SIM_WARD_PORT": str(PORTS.ward),
            "CCHC_SIM_DMS_PORT": str(PORTS.dms)}
     server = subprocess.Popen([sys.executable, "-m", "simulators", "serve", "--dossiers", str(args.dossiers)],

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from enum import StrEnum
+
+
+class MissingFieldPolicy(StrEnum):
+    """What a record lacking a declared field does (never silently NULL-filled; extractors/parse.py)."""
+
+    QUARANTINE_RECORD = "quarantine_record"  # that record goes to quarantine, the page lands
+    QUARANTINE_PAGE = "quarantine_page"  # every record of the page goes to quarantine
 
 
 @dataclass(frozen=True)
@@ -26,3 +34,6 @@ class ExtractConfig:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     prefetch_pages: int = 2  # pages fetched ahead while the current one is parsed (offset styles only)
     page_size: int | None = None  # None: each source's maximum
+    missing_field: MissingFieldPolicy = MissingFieldPolicy.QUARANTINE_RECORD  # a record lacking a declared field
+    retry_budget: int = 50  # page re-requests per endpoint and run once a page's own retries gave up
+    rework_dead_after: int = 5  # re-requests of a quarantined window before it is declared dead

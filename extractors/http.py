@@ -59,6 +59,10 @@ class SourceClient:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def pause(self) -> None:
+        """Wait the longest backoff before a page is requested again from scratch."""
+        self._sleep(self.config.retry.backoff_cap_s)
+
     def _backoff(self, attempt: int) -> float:
         policy = self.config.retry
         return random.uniform(0, min(policy.backoff_cap_s, policy.backoff_base_s * 2**attempt))

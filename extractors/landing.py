@@ -1,26 +1,37 @@
 """The landing zone: immutable Parquet batches that become visible only when complete.
 
 Layout: <data>/landing/<system>/<entity>/batch=<batch_id>/part-NNNNN.parquet + _manifest.json.
-A batch is written under `.tmp-<uuid>/` and renamed into place after its manifest, so the glob
-`batch=*/part-*.parquet` never sees half a batch. Re-landing a window replaces its batch: the old
-folder is first renamed to `.trash-<batch_id>-<uuid>`; a crash between the two renames is repaired
-on the next run (`recover`). Rejected records go to <data>/quarantine/… with a reason.
+Each entity's batch is written under `.tmp-<uuid>/`. An endpoint's batches (the parent entity, its
+child entities and its quarantine) are committed together (`commit_batches`): every manifest is
+written, then one journal file `_commits/<uuid>.json` naming all of them (the commit point), then
+the folders are renamed into place and the journal is deleted. A crash before the journal leaves
+only invisible `.tmp-` folders; a crash after it is rolled forward by `recover_landing`, which runs
+before every extraction and every build — so a multi-entity batch is visible whole or not at all.
+
+`verify_landing` checks every visible batch against its manifest (parts, sha256, row counts,
+columns and types, the declared schema, parent/child completeness) and names system, entity,
+batch and file of each problem. Rejected records go to <data>/quarantine/… with a reason.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-EXTRACTOR_VERSION = "1.0"
+EXTRACTOR_VERSION = "1.1"
+JOURNAL_DIR = "_commits"
+MANIFEST = "_manifest.json"
 
 
 def checksum(path: Path) -> str:
@@ -32,25 +43,90 @@ def checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
+@contextlib.contextmanager
+def landing_lock(root: Path, *, shared: bool = False) -> Iterator[None]:
+    """Commits and repairs take the lock exclusively, verification shares it: a build never checks a
+    batch halfway through its renames, and two commits never interleave."""
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / ".lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _fsync_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
 def recover(entity_dir: Path) -> None:
-    """Repair what a crash left: drop unfinished tmp folders, restore or drop trashed batches."""
+    """Repair what a crash of a single writer left in one entity folder (no journal involved):
+    drop unfinished tmp folders, restore a trashed batch whose replacement never arrived."""
     if not entity_dir.exists():
         return
     for path in entity_dir.iterdir():
         if path.name.startswith(".tmp-"):
             shutil.rmtree(path, ignore_errors=True)
         elif path.name.startswith(".trash-"):
-            batch_id = path.name[len(".trash-"):].rsplit("-", 1)[0]
-            target = entity_dir / f"batch={batch_id}"
-            if target.exists():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                os.rename(path, target)
+            _restore_or_drop_trash(entity_dir, path)
+
+
+def _restore_or_drop_trash(entity_dir: Path, path: Path) -> None:
+    batch_id = path.name[len(".trash-"):].rsplit("-", 1)[0]
+    target = entity_dir / f"batch={batch_id}"
+    if target.exists():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        os.rename(path, target)
+
+
+def _apply(entries: list[dict]) -> None:
+    """Rename every entry's tmp folder into place (idempotent: safe to repeat after a crash)."""
+    for entry in entries:
+        entity_dir = Path(entry["entity_dir"])
+        tmp, target = entity_dir / entry["tmp"], entity_dir / entry["batch"]
+        if not tmp.exists():
+            continue  # already renamed by the run that crashed
+        if target.exists():
+            os.rename(target, entity_dir / f".trash-{entry['batch'][len('batch='):]}-{uuid.uuid4().hex[:8]}")
+        os.rename(tmp, target)
+    for entry in entries:
+        entity_dir = Path(entry["entity_dir"])
+        for trash in entity_dir.glob(f".trash-{entry['batch'][len('batch='):]}-*"):
+            shutil.rmtree(trash, ignore_errors=True)
+
+
+def recover_landing(*roots: Path) -> list[str]:
+    """Roll forward every journalled commit, and restore legacy trashed batches; returns what was repaired.
+
+    Unjournalled `.tmp-` folders are left alone here (a running extraction may own them; they are
+    invisible to readers and removed by the next writer of that entity)."""
+    repaired: list[str] = []
+    for root in roots:
+        if not root.exists():
+            continue
+        with landing_lock(root):
+            for journal in sorted((root / JOURNAL_DIR).glob("*.json")):
+                entries = json.loads(journal.read_text())["entries"]
+                _apply(entries)
+                journal.unlink()
+                repaired += [f"{Path(e['entity_dir']).relative_to(Path(e['entity_dir']).parents[1])}/{e['batch']}"
+                             for e in entries]
+            for trash in root.glob("*/*/.trash-*"):
+                _restore_or_drop_trash(trash.parent, trash)
+                repaired.append(f"{trash.parent.relative_to(root)}/{trash.name}")
+    return repaired
 
 
 @dataclass
 class BatchWriter:
-    """Parts and manifest of one entity's batch, under a temporary folder until `commit`."""
+    """Parts and manifest of one entity's batch, under a temporary folder until committed."""
 
     root: Path  # <data>/landing or <data>/quarantine
     system: str
@@ -58,10 +134,14 @@ class BatchWriter:
     batch_id: str
     parts: list[Path] = field(default_factory=list)
     rows: int = 0
+    journalled: bool = False  # past the commit point: the folder belongs to the journal, never aborted
+    journal_root: Path | None = None  # where the commit journal lives (default: root)
 
     def __post_init__(self) -> None:
         self.entity_dir = self.root / self.system / self.entity
         self.entity_dir.mkdir(parents=True, exist_ok=True)
+        self.journal_root = self.journal_root or self.root
+        recover_landing(self.journal_root)  # a journalled commit is finished before its tmp folders could go
         recover(self.entity_dir)
         self.tmp = self.entity_dir / f".tmp-{uuid.uuid4().hex}"
         self.tmp.mkdir()
@@ -95,21 +175,155 @@ class BatchWriter:
             "batch_id": self.batch_id, "system": self.system, "entity": self.entity,
             "parts": [p.name for p in self.parts],
             "checksum": {p.name: checksum(p) for p in self.parts},
+            "rows": {p.name: pq.ParquetFile(p).metadata.num_rows for p in self.parts},
             "schema": {f.name: str(f.type) for f in self.schema} if self.schema else {},
             "extractor_version": EXTRACTOR_VERSION,
         }
 
+    def write_manifest(self, manifest: dict) -> None:
+        _fsync_write(self.tmp / MANIFEST, json.dumps({**self.manifest_base(), **manifest}, indent=2,
+                                                     ensure_ascii=False))
+
     def commit(self, manifest: dict) -> Path:
-        (self.tmp / "_manifest.json").write_text(json.dumps({**self.manifest_base(), **manifest}, indent=2,
-                                                            ensure_ascii=False))
-        trash = None
-        if self.target.exists():
-            trash = self.entity_dir / f".trash-{self.batch_id}-{uuid.uuid4().hex[:8]}"
-            os.rename(self.target, trash)
-        os.rename(self.tmp, self.target)
-        if trash is not None:
-            shutil.rmtree(trash, ignore_errors=True)
+        commit_batches(self.root, [(self, manifest)])
         return self.target
 
     def abort(self) -> None:
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        if not self.journalled:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def commit_batches(journal_root: Path, batches: list[tuple[BatchWriter, dict]], _after_journal=None) -> None:
+    """Make several entities' batches visible together: manifests, then the journal, then the renames."""
+    for writer, manifest in batches:
+        writer.write_manifest(manifest)
+    entries = [{"entity_dir": str(w.entity_dir), "tmp": w.tmp.name, "batch": w.target.name} for w, _ in batches]
+    with landing_lock(journal_root):
+        journal_dir = journal_root / JOURNAL_DIR
+        journal_dir.mkdir(parents=True, exist_ok=True)
+        journal = journal_dir / f"{uuid.uuid4().hex}.json"
+        _fsync_write(journal, json.dumps({"entries": entries}))  # the commit point
+        for writer, _ in batches:
+            writer.journalled = True
+        if _after_journal:  # tests: a crash between the commit point and the renames
+            _after_journal(entries)
+        _apply(entries)
+        journal.unlink()
+
+
+# ---- verification ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LandingProblem:
+    system: str
+    entity: str
+    batch: str  # batch id (without `batch=`)
+    file: str | None
+    problem: str
+
+    def describe(self) -> str:
+        where = f"{self.system}/{self.entity} batch={self.batch}" + (f" file {self.file}" if self.file else "")
+        return f"{where}: {self.problem}"
+
+
+class LandingDamaged(RuntimeError):
+    """Visible landing batches do not match their manifests; nothing may be built or published from them."""
+
+    def __init__(self, problems: list[LandingProblem]) -> None:
+        self.problems = problems
+        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(f"landing zone damaged: {problems[0].describe()}{more}\n"
+                         + "\n".join("  " + p.describe() for p in problems[:50]))
+
+
+Declared = dict[str, str]  # column -> Arrow type as text
+
+
+def verify_landing(landing_dir: Path, declared: dict[tuple[str, str], Declared] | None = None) -> list[LandingProblem]:
+    """Every visible batch against its manifest and the declared columns; [] when the zone is sound."""
+    problems: list[LandingProblem] = []
+    if not landing_dir.exists():
+        return problems
+    with landing_lock(landing_dir, shared=True):
+        manifests: dict[tuple[str, str, str], dict] = {}
+        for batch_dir in sorted(landing_dir.glob("*/*/batch=*")):
+            system, entity, batch = batch_dir.parent.parent.name, batch_dir.parent.name, batch_dir.name[6:]
+            found, manifest = _verify_batch(batch_dir, system, entity, batch, (declared or {}).get((system, entity)))
+            problems += found
+            if manifest is not None:
+                manifests[(system, entity, batch)] = manifest
+        problems += _verify_families(manifests)
+    return problems
+
+
+def _verify_batch(batch_dir: Path, system: str, entity: str, batch: str,
+                  declared: Declared | None) -> tuple[list[LandingProblem], dict | None]:
+    def problem(text: str, file: str | None = None) -> LandingProblem:
+        return LandingProblem(system, entity, batch, file, text)
+
+    on_disk = sorted(p.name for p in batch_dir.glob("part-*.parquet"))
+    path = batch_dir / MANIFEST
+    if not path.exists():
+        return [problem(f"no {MANIFEST}: {len(on_disk)} part(s) visible without a manifest")], None
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return [problem(f"manifest unreadable: {exc}", MANIFEST)], None
+    found = []
+    if manifest.get("batch_id") != batch:
+        found.append(problem(f"manifest is for batch {manifest.get('batch_id')!r}", MANIFEST))
+    listed = list(manifest.get("parts", []))
+    found += [problem("part listed in the manifest is missing", n) for n in listed if n not in on_disk]
+    found += [problem("part is not listed in the manifest", n) for n in on_disk if n not in listed]
+    sums, schema = manifest.get("checksum", {}), manifest.get("schema", {})
+    rows = 0
+    for name in (n for n in listed if n in on_disk):
+        part = batch_dir / name
+        if sums.get(name) != checksum(part):
+            found.append(problem("sha256 differs from the manifest: the file changed after it was landed", name))
+            continue
+        try:
+            meta = pq.ParquetFile(part)
+        except (OSError, pa.ArrowException) as exc:
+            found.append(problem(f"unreadable Parquet: {exc}", name))
+            continue
+        rows += meta.metadata.num_rows
+        actual = {f.name: str(f.type) for f in meta.schema_arrow}
+        found += [problem(p, name) for p in _column_problems(actual, schema, "the manifest")]
+        if declared:
+            found += [problem(p, name) for p in _column_problems(actual, declared, "the declared schema",
+                                                                 extra_allowed=True)]
+    written = (manifest.get("counts") or {}).get("written")
+    if written is not None and not any(p.problem.startswith(("sha256", "part", "unreadable")) for p in found) \
+            and rows != written:
+        found.append(problem(f"{rows} rows in the parts, the manifest says {written} written"))
+    return found, manifest
+
+
+def _column_problems(actual: Declared, expected: Declared, against: str, extra_allowed: bool = False) -> list[str]:
+    found = [f"column {c} ({t}) is missing (required by {against})" for c, t in expected.items() if c not in actual]
+    found += [f"column {c} is {actual[c]}, {against} says {t}" for c, t in expected.items()
+              if c in actual and actual[c] != t]
+    if not extra_allowed:
+        found += [f"column {c} ({t}) is not in {against}" for c, t in actual.items() if c not in expected]
+    return found
+
+
+def _verify_families(manifests: dict[tuple[str, str, str], dict]) -> list[LandingProblem]:
+    """A parent batch and its child batches (same window) exist together, with the counts it declared."""
+    found = []
+    for (system, entity, batch), manifest in manifests.items():
+        for child, expected in (manifest.get("children") or {}).items():
+            child_manifest = manifests.get((system, child, batch))
+            if child_manifest is None and expected:
+                found.append(LandingProblem(system, child, batch, None,
+                                            f"batch missing: parent {entity} batch declares {expected} rows"))
+            elif child_manifest is not None and (child_manifest.get("counts") or {}).get("written") != expected:
+                found.append(LandingProblem(system, child, batch, MANIFEST,
+                                            f"{child_manifest['counts'].get('written')} rows written, parent "
+                                            f"{entity} batch declares {expected}"))
+        parent = manifest.get("parent_entity")
+        if parent and (system, parent, batch) not in manifests:
+            found.append(LandingProblem(system, entity, batch, None,
+                                        f"orphan child batch: no {parent} batch for this window"))
+    return found

@@ -3,6 +3,13 @@
 Fast path: pyarrow's C++ JSON reader with the endpoint's declared schema (unknown fields inferred,
 so schema drift is visible). If the page holds a value of the wrong type, the reader rejects the
 whole page; the slow path then parses with orjson and isolates the bad records for quarantine.
+
+The schema contract (docs/landing-zone.md): every declared top-level field is present in every
+record (its value may be null; the three vendors always send every field). A record lacking one is
+never NULL-filled: by `MissingFieldPolicy` it is quarantined (default) or the whole page is.
+Extra fields land as JSON in `_extra_fields` and are counted in the manifest's schema drift; a value
+of the wrong type quarantines its record. A body that is not valid UTF-8 is decoded with
+replacement characters and the records that held invalid bytes are quarantined, naming the field.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
+from extractors.config import MissingFieldPolicy
 from extractors.http import CorruptResponse
 from extractors.pagination import Page
 from extractors.sources import Endpoint, PagingStyle, Source
@@ -25,13 +33,33 @@ _ENVELOPE = {
 }
 
 
-def parse_page(body: bytes, source: Source, endpoint: Endpoint) -> Page:
+REPLACEMENT = "\ufffd"
+
+
+def parse_page(body: bytes, source: Source, endpoint: Endpoint,
+               missing: MissingFieldPolicy = MissingFieldPolicy.QUARANTINE_RECORD) -> Page:
     try:
-        return _fast(body, source, endpoint)
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        # one bad byte must not stop the endpoint: decode with U+FFFD, quarantine the records it hit
+        return _slow(body.decode("utf-8", errors="replace").encode(), source, endpoint, missing, bad_bytes=True)
+    try:
+        page = _fast(body, source, endpoint)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         # Arrow rejects the page as a whole when one record does not fit the declared schema; the
         # record-by-record path lands the good records and quarantines the others with a reason.
-        return _slow(body, source, endpoint)
+        return _slow(body, source, endpoint, missing)
+    if _maybe_missing(body, page.records, page.records.num_rows + len(page.quarantined)):
+        return _slow(body, source, endpoint, missing)
+    return page
+
+
+def _maybe_missing(body: bytes, records: pa.Table, count: int) -> bool:
+    """Cheap necessary test for an absent field: only a column with nulls can hide one, and a name that
+    occurs fewer times in the body than there are records is absent from some record (one C-level
+    count per such column; the slow path then finds which records)."""
+    return any(records.column(name).null_count and body.count(b'"%s"' % name.encode()) < count
+               for name in records.column_names if name != "_extra_fields")
 
 
 def _meta(source: Source, values: dict) -> tuple[int | None, str | None]:
@@ -96,7 +124,8 @@ def _extras_json(extra: pa.Table) -> pa.Array:
     return pa.array(values, pa.string())
 
 
-def _slow(body: bytes, source: Source, endpoint: Endpoint) -> Page:
+def _slow(body: bytes, source: Source, endpoint: Endpoint,
+          missing: MissingFieldPolicy = MissingFieldPolicy.QUARANTINE_RECORD, bad_bytes: bool = False) -> Page:
     try:
         envelope = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
@@ -114,22 +143,57 @@ def _slow(body: bytes, source: Source, endpoint: Endpoint) -> Page:
         if key is None:
             quarantined.append((None, f"missing key field {endpoint.key}", orjson.dumps(record).decode()))
             continue
-        try:
-            pa.Table.from_pylist([record], schema=schema)
-        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-            field = next((f for f in schema.names if f in str(exc)), None) or _guess_field(record, schema)
-            reason = f"field {field}: value {record.get(field)!r} is not {schema.field(field).type}" if field else \
-                f"cannot cast record: {exc}"
+        reason = _contract_breach(record, schema, bad_bytes)
+        if reason is None:
+            try:
+                pa.Table.from_pylist([record], schema=schema)
+            except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+                field = next((f for f in schema.names if f in str(exc)), None) or _guess_field(record, schema)
+                reason = f"field {field}: value {record.get(field)!r} is not {schema.field(field).type}" if field \
+                    else f"cannot cast record: {exc}"
+        if reason is not None:
             quarantined.append((str(key), reason, orjson.dumps(record).decode()))
             continue
         good.append(record)
         unknown = {k: v for k, v in record.items() if k not in declared}
         extras.append(orjson.dumps(unknown).decode() if unknown else None)
+    if missing is MissingFieldPolicy.QUARANTINE_PAGE and any(r.startswith("declared field") for _, r, _ in quarantined):
+        why = next(r for _, r, _ in quarantined if r.startswith("declared field"))
+        quarantined += [(str(r.get(endpoint.key)), f"page quarantined by policy: another record's {why}",
+                         orjson.dumps(r).decode()) for r in good]
+        good, extras = [], []
     rows = pa.Table.from_pylist(good, schema=schema)
     if any(e is not None for e in extras):
         rows = rows.append_column("_extra_fields", pa.array(extras, pa.string()))
     total, cursor = _meta(source, envelope)
     return Page(records=rows, quarantined=quarantined, total=total, next_cursor=cursor)
+
+
+def _contract_breach(record: dict, schema: pa.Schema, bad_bytes: bool) -> str | None:
+    absent = [name for name in schema.names if name not in record]
+    if absent:
+        return f"declared field {absent[0]} is missing from the record" + (f" (+{len(absent) - 1} more)"
+                                                                            if len(absent) > 1 else "")
+    if bad_bytes:
+        hit = _field_with(record, REPLACEMENT)
+        if hit is not None:
+            return f"field {hit}: invalid UTF-8 bytes in the source's value"
+    return None
+
+
+def _field_with(value, needle: str, path: str = "") -> str | None:
+    """The (dotted) field whose string value holds `needle`, if any."""
+    if isinstance(value, str):
+        return path or "?" if needle in value else None
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = ((f"{path}[{i}]", v) for i, v in enumerate(value))
+        return next((hit for p, v in items if (hit := _field_with(v, needle, p)) is not None), None)
+    else:
+        return None
+    return next((hit for k, v in items if (hit := _field_with(v, needle, f"{path}.{k}" if path else k)) is not None),
+                None)
 
 
 def _guess_field(record: dict, schema: pa.Schema) -> str | None:

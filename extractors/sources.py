@@ -41,6 +41,19 @@ class CursorFormat(StrEnum):
         return value.replace(tzinfo=VN_TZ).isoformat()
 
 
+class Plausibility(StrEnum):
+    """Values that type-check but cannot be true; their records are quarantined with the reason."""
+
+    EVENT_TIME = "event_time"  # something that happened: from 2000-01-01 to the window's end + 1 day
+    DUE_TIME = "due_time"  # a promised date: from 2000-01-01 to the window's end + 5 years
+    NON_NEGATIVE = "non_negative"  # a duration or count
+
+
+# A plausibility floor chosen by this project, not a legal rule: no electronic one-stop or e-document
+# record in scope predates 2000, and the floor catches placeholder dates (1900-01-01, 0001-01-01).
+EARLIEST = datetime(2000, 1, 1)
+
+
 @dataclass(frozen=True)
 class Child:
     """A nested list landed as its own entity, keyed to the parent."""
@@ -61,6 +74,7 @@ class Endpoint:
     record: pa.StructType
     children: tuple[Child, ...] = ()
     pii: dict[str, PiiKind] = field(default_factory=dict)  # flattened column -> kind
+    plausible: dict[str, Plausibility] = field(default_factory=dict)  # top-level field -> rule
 
 
 @dataclass(frozen=True)
@@ -104,8 +118,10 @@ DISTRICT = Source(
             Child("processing_steps", "QuaTrinhXuLy", "MaHoSo"),
             Child("supplement_requests", "DanhSachHoSoBoSung", "MaHoSo"),
             Child("apology_letters", "PhieuXinLoi", "MaHoSo"),
-        ), DISTRICT_PII),
-        Endpoint("procedures", "/api/v1/thutuc", "MaTTHC", "NgayCapNhat", schemas.DISTRICT_PROCEDURE),
+        ), DISTRICT_PII, {**dict.fromkeys(("NgayNopHoSo", "NgayTiepNhan", "NgayKetThucXuLy", "NgayTra"),
+                                          Plausibility.EVENT_TIME), "NgayHenTra": Plausibility.DUE_TIME}),
+        Endpoint("procedures", "/api/v1/thutuc", "MaTTHC", "NgayCapNhat", schemas.DISTRICT_PROCEDURE,
+                 plausible={"ThoiHanGiaiQuyet": Plausibility.NON_NEGATIVE}),
         Endpoint("units", "/api/v1/donvi", "MaDonVi", "NgayCapNhat", schemas.DISTRICT_UNIT),
     ))
 
@@ -114,10 +130,14 @@ WARD = Source(
         Endpoint("dossiers", "/v2/dossiers", "id", "updated_at", schemas.WARD_DOSSIER, (
             Child("supplement_requests", "supplements", "dossier_id"),
             Child("apology_letters", "apologies", "dossier_id"),
-        ), WARD_PII),
-        Endpoint("dossier_events", "/v2/dossier-events", "event_id", "updated_at", schemas.WARD_EVENT),
-        Endpoint("ratings", "/v2/ratings", "rating_id", "updated_at", schemas.WARD_RATING),
-        Endpoint("procedures", "/v2/procedures", "code", "updated_at", schemas.WARD_PROCEDURE),
+        ), WARD_PII, {**dict.fromkeys(("submitted_at", "received_at", "finished_at", "returned_at"),
+                                      Plausibility.EVENT_TIME), "due_at": Plausibility.DUE_TIME}),
+        Endpoint("dossier_events", "/v2/dossier-events", "event_id", "updated_at", schemas.WARD_EVENT,
+                 plausible={"occurred_at": Plausibility.EVENT_TIME}),
+        Endpoint("ratings", "/v2/ratings", "rating_id", "updated_at", schemas.WARD_RATING,
+                 plausible={"rated_at": Plausibility.EVENT_TIME}),
+        Endpoint("procedures", "/v2/procedures", "code", "updated_at", schemas.WARD_PROCEDURE,
+                 plausible={"duration_working_days": Plausibility.NON_NEGATIVE}),
         Endpoint("units", "/v2/units", "code", "updated_at", schemas.WARD_UNIT),
     ))
 
@@ -126,9 +146,49 @@ DMS = Source(
         Endpoint("documents", "/dms/api/documents", "DocId", "ModifiedDate", schemas.DMS_DOCUMENT, (
             Child("document_recipients", "Recipients", "DocId"),
             Child("document_signatures", "Signatures", "DocId", inherit=("ContentHash",), verify_signatures=True),
-        )),
+        ), plausible={"IssuedDate": Plausibility.EVENT_TIME}),
         Endpoint("certificates", "/dms/api/certificates", "Serial", "ModifiedDate", schemas.DMS_CERTIFICATE),
         Endpoint("organs", "/dms/api/organs", "OrganId", "ModifiedDate", schemas.DMS_ORGAN),
     ))
 
 SOURCES: dict[SourceSystem, Source] = {s.system: s for s in (DISTRICT, WARD, DMS)}
+
+
+def family_of(system: SourceSystem, entity: str) -> Endpoint:
+    """The endpoint that lands `entity`: itself, or the parent whose nested list it is."""
+    for endpoint in SOURCES[system].endpoints:
+        if endpoint.entity == entity or any(c.entity == entity for c in endpoint.children):
+            return endpoint
+    raise ValueError(f"{system.value} lands no entity {entity!r}")
+
+
+def landed_columns(system: SourceSystem, entity: str) -> dict[str, str]:
+    """The declared columns of a landed entity with their Arrow types (the schema contract of its files)."""
+    endpoint = family_of(system, entity)
+    if endpoint.entity == entity:
+        lists = {c.list_field for c in endpoint.children}
+        columns: dict[str, str] = {}
+        for f in endpoint.record:
+            if f.name in lists:
+                continue
+            if pa.types.is_struct(f.type):
+                columns.update({f"{f.name}__{sub.name}": str(sub.type) for sub in f.type})
+            else:
+                columns[f.name] = str(f.type)
+        return columns
+    child = next(c for c in endpoint.children if c.entity == entity)
+    item = endpoint.record.field(child.list_field).type.value_type
+    columns = {f.name: str(f.type) for f in item}
+    columns[child.parent_key_as] = str(endpoint.record.field(endpoint.key).type)
+    columns.update({name: str(endpoint.record.field(name).type) for name in child.inherit})
+    return columns
+
+
+def declared_landing() -> dict[tuple[str, str], dict[str, str]]:
+    """Every landed (system, entity) → its declared columns."""
+    out = {}
+    for system, source in SOURCES.items():
+        for endpoint in source.endpoints:
+            for entity in (endpoint.entity, *(c.entity for c in endpoint.children)):
+                out[(system.value, entity)] = landed_columns(system, entity)
+    return out

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cchc.settings import Settings
-from warehouse.build import build_candidate, candidate_path
+from cchc.settings import InsecureSecret, Settings
+from extractors.landing import LandingDamaged
+from warehouse.build import BuildFailed, build_candidate, candidate_path
 from warehouse.pipeline import audit_candidate, build_audit_publish
 from warehouse.publish import GateFailed, current_release, list_releases, publish, rollback
 
@@ -15,8 +16,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m warehouse", description=__doc__)
     parser.add_argument("command", choices=["build", "audit", "publish", "run", "rollback", "releases"])
     args = parser.parse_args(argv)
-    settings = Settings.from_env()
     try:
+        settings = Settings.from_env()
         if args.command == "build":
             result = build_candidate(settings)
             print(f"candidate built in {result.seconds:.1f} s: {result.candidate}")
@@ -38,9 +39,12 @@ def main(argv: list[str] | None = None) -> int:
             current = current_release(settings)
             for name in list_releases(settings):
                 print(("* " if name == current else "  ") + name)
-    except GateFailed as exc:
+    except (GateFailed, LandingDamaged, BuildFailed) as exc:  # the first line names what failed
         print(exc, file=sys.stderr)
         return 1
+    except InsecureSecret as exc:
+        print(f"python -m warehouse: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -1,6 +1,8 @@
 """Run dbt (dbt-duckdb) to build the CANDIDATE warehouse file from the landing zone.
 
 The candidate is never the published file: BI tools only ever open what the quality gate published.
+Before dbt runs, the landing zone is repaired and verified (extractors/integrity.py): a damaged batch
+stops the build with `LandingDamaged` naming system, entity, batch and file.
 """
 
 from __future__ import annotations
@@ -14,6 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cchc.settings import REPO_ROOT, Settings
+from expectations.framework import CheckResult, Severity
+from expectations.store import record_audit
+from extractors.integrity import prepare_landing
+from extractors.landing import LandingDamaged
 
 DBT_PROJECT = REPO_ROOT / "dbt_project"
 
@@ -51,11 +57,25 @@ def run_dbt(settings: Settings, *args: str, candidate: Path | None = None) -> su
                           env=dbt_env(settings, candidate), capture_output=True, text=True, cwd=DBT_PROJECT)
 
 
+def prepare_or_block(settings: Settings) -> list[str]:
+    """Repair and verify the landing zone before a build; a damaged zone is recorded as a blocked run in
+    the audit store (naming each damaged file) and raises LandingDamaged."""
+    try:
+        return prepare_landing(settings)
+    except LandingDamaged as exc:
+        problems = [p.describe() for p in exc.problems]
+        record_audit(settings.data_dir / "audits", [CheckResult(
+            "landing_integrity", Severity.FAIL, "landing zone", "batches_match_manifests", None, False,
+            len(problems), problems[:20])], outcome="blocked", stage="prepare")
+        raise
+
+
 def build_candidate(settings: Settings, *, full_refresh: bool = True, as_of_date: str | None = None,
                     candidate: Path | None = None) -> BuildResult:
     """`dbt build` into the candidate file; raises BuildFailed listing failing nodes."""
     candidate = candidate or candidate_path(settings)
     candidate.parent.mkdir(parents=True, exist_ok=True)
+    prepare_or_block(settings)  # raises LandingDamaged: nothing is built from a damaged zone
     args = ["build"]
     if full_refresh:
         args.append("--full-refresh")
@@ -72,5 +92,11 @@ def build_candidate(settings: Settings, *, full_refresh: bool = True, as_of_date
     failed = [r for r in results if r["status"] in ("error", "fail")]
     if proc.returncode != 0 or failed:
         lines = [f"  {r['unique_id']}: {r['status']}: {r['message']}" for r in failed] or [proc.stdout[-3000:]]
-        raise BuildFailed("dbt build failed:\n" + "\n".join(lines))
+        first = (f"{failed[0]['unique_id']}: {failed[0]['status']}: {str(failed[0]['message']).splitlines()[0][:200]}"
+                 if failed else f"exit code {proc.returncode}")
+        record_audit(settings.data_dir / "audits", [CheckResult(
+            "dbt_build", Severity.FAIL, "dbt project", r["unique_id"], None, False, error=str(r["message"])[:500])
+            for r in failed] or [CheckResult("dbt_build", Severity.FAIL, "dbt project", "dbt build", None, False,
+                                             error=proc.stdout[-500:])], outcome="blocked", stage="build")
+        raise BuildFailed(f"dbt build failed at {first}\n" + "\n".join(lines))
     return BuildResult(candidate, seconds, results)

@@ -12,7 +12,7 @@ from warehouse.publish import publish, write_report
 
 
 def audit_candidate(settings: Settings, candidate: Path | None = None) -> AuditResult:
-    return run_audit(candidate or candidate_path(settings), settings.landing_dir)
+    return run_audit(candidate or candidate_path(settings), settings.landing_dir, state_dir=settings.state_dir)
 
 
 def build_audit_publish(settings: Settings, as_of_date: str | None = None) -> tuple[BuildResult, AuditResult, str]:

@@ -22,6 +22,7 @@ import duckdb
 
 from cchc.settings import Settings
 from expectations.framework import AuditResult
+from expectations.store import record_audit
 
 PUBLIC_SCHEMA = "marts"
 REPORT_TABLES = ("rpt_dossier_period", "rpt_document_period")
@@ -71,10 +72,15 @@ def write_report(path: Path, audit: AuditResult, title: str) -> Path:
 
 
 def gate(audit: AuditResult, report: Path) -> None:
+    """Raise GateFailed (first line: the first failing check) after recording the blocked audit in the
+    audit store beside the releases (`<data>/audits/store/`, expectations/store.py)."""
     if audit.passed:
         return
+    record_audit(report.parent, audit.results, outcome="blocked", audit_id=report.stem)
     lines = "\n".join("  " + r.describe() for r in audit.failed)
-    raise GateFailed(f"{len(audit.failed)} fail-severity check(s) failed; nothing published. Report: {report}\n{lines}")
+    first = audit.failed[0]
+    raise GateFailed(f"blocked by {first.suite}: {first.describe()} — {len(audit.failed)} fail-severity "
+                     f"check(s) failed; nothing published. Report: {report}\n{lines}")
 
 
 def _landing_batches(settings: Settings) -> list[str]:
@@ -146,6 +152,8 @@ def publish(settings: Settings, candidate: Path, audit: AuditResult, *, dbt_summ
     if _before_swap:
         _before_swap()
     _point_published_at(settings, release_id)
+    record_audit(settings.data_dir / "audits", audit.results, outcome="published", audit_id=release_id,
+                 release_id=release_id)
     _prune(settings, keep)
     return release_id
 
