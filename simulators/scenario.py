@@ -159,14 +159,47 @@ class Figures:
         return f
 
 
+FIELD_KEYS = {
+    "carried_over": "carried_over", "received": "received", "online": "online", "postal": "postal",
+    "resolved_total": "resolved.total", "early_or_on_time": "resolved.early_or_on_time", "early": "resolved.early",
+    "on_time": "resolved.on_time", "late": "resolved.late", "within_deadline": "in_progress.within_deadline",
+    "overdue": "in_progress.overdue", "postal_requested": "postal_return.requested",
+    "postal_delivered": "postal_return.delivered", "apologies": "apologies", "ratings_total": "ratings.total",
+    "ratings_satisfied": "ratings.satisfied",
+}
+LEVELS = {"district": ("huyen", 0.6), "wards": ("xa", 0.35)}  # scenario level -> catalogue level, online share
+_PROCEDURE_KEYS = {"code", "name", "field", "level", "duration", "online_level"}
+
+
 @dataclass(frozen=True)
 class ProcedureFigures:
+    """Figures for one procedure at one handling level; a code missing from the catalogue is added."""
+
     code: str
     name: str | None
     field: str | None
     level: str  # district | wards
-    received: int
-    online: int
+    duration: int | None  # statutory working days, for a procedure added to the catalogue
+    online_level: int | None  # 2, 3 or 4, for a procedure added to the catalogue
+    figures: Figures
+
+    @classmethod
+    def parse(cls, raw: dict, where: str) -> ProcedureFigures:
+        if not isinstance(raw, dict):
+            raise ScenarioError(f"{where}: each procedure is a mapping with a code")
+        code = str(_require(raw, "code", where))
+        where = f"{where}[{code}]"
+        level = raw.get("level", "district")
+        if level not in LEVELS:
+            raise ScenarioError(f"{where}.level must be district or wards, got {level!r}")
+        for key in ("duration", "online_level"):
+            if raw.get(key) is not None and (not isinstance(raw[key], int) or raw[key] < 1):
+                raise ScenarioError(f"{where}.{key} must be a positive integer, got {raw[key]!r}")
+        if raw.get("online_level") not in (None, 2, 3, 4):
+            raise ScenarioError(f"{where}.online_level must be 2, 3 or 4")
+        figures = Figures.parse({k: v for k, v in raw.items() if k not in _PROCEDURE_KEYS}, where)
+        return cls(code, raw.get("name"), raw.get("field"), level, raw.get("duration"), raw.get("online_level"),
+                   figures)
 
 
 @dataclass(frozen=True)
@@ -198,6 +231,68 @@ class Scenario:
     certificates_personal: int | None = None
     certificates_organisation: int | None = None
     source: Path | None = field(default=None, compare=False)
+
+    def groups(self, level: str) -> tuple[Figures | None, list[tuple[ProcedureFigures, Figures]]]:
+        """Resolved figures of a level's dossiers outside the named procedures, and of each named one.
+
+        The level's figures include its procedures', so the rest is the difference; a procedure leaves a
+        figure the level gives as 0 at 0. Raises ScenarioError naming the keys when they do not fit.
+        """
+        where = f"scenario {self.name} one_stop.{level}"
+        given = self.district if level == "district" else self.ward_level
+        share = LEVELS[level][1]
+        named = []
+        for p in self.procedures:
+            if p.level != level:
+                continue
+            label = f"scenario {self.name} procedures[{p.code}]"
+            figures = p.figures if given is None else _within(p.figures, given.resolve(where, share), given, label,
+                                                               share)
+            named.append((p, figures.resolve(label, share)))
+        if given is None:
+            return None, named
+        rest = {}
+        for key, value in vars(given).items():
+            if value is None:
+                rest[key] = None
+                continue
+            inside = sum(getattr(f, key) for _, f in named)
+            if inside > value:
+                codes = ", ".join(p.code for p, _ in named)
+                raise ScenarioError(f"{where}: {FIELD_KEYS[key]} = {value} is less than the sum over its procedures "
+                                    f"({codes}) = {inside}: procedures[*].{FIELD_KEYS[key]} and "
+                                    f"one_stop.{level}.{FIELD_KEYS[key]} contradict each other")
+            rest[key] = value - inside
+        return Figures(**rest).resolve(where + (" outside the named procedures" if named else ""), share), named
+
+
+# figures a procedure may leave out that default to its share of the level's (key: what the share is of)
+_SHARED = (("online", "received"), ("postal", "received"), ("early", "early_or_on_time"),
+           ("postal_requested", "resolved_total"), ("postal_delivered", "postal_requested"),
+           ("apologies", "late+overdue"), ("ratings_total", "resolved_total"), ("ratings_satisfied", "ratings_total"))
+
+
+def _basis(f: Figures, key: str) -> int:
+    return f.late + f.overdue if key == "late+overdue" else getattr(f, key)
+
+
+def _within(figures: Figures, level: Figures, given: Figures, where: str, share: float) -> Figures:
+    """A procedure's figures with what it leaves out chosen to fit inside the level's given figures.
+
+    A figure the level gives as 0 stays 0; the shared figures (_SHARED) are the procedure's pro-rata
+    part of the level's, rounded down, so the rest of the level stays non-negative where it can.
+    """
+    zeros = {k: 0 for k, v in vars(given).items() if v == 0 and getattr(figures, k) is None}
+    figures = replace(figures, **zeros)
+    own = figures.resolve(where, share)
+    for key, basis in _SHARED:
+        if getattr(figures, key) is not None or getattr(given, key) is None:
+            continue
+        whole = _basis(level, basis)
+        part = _basis(own, basis)
+        figures = replace(figures, **{key: getattr(level, key) * part // whole if whole else 0})
+        own = figures.resolve(where, share)
+    return figures
 
 
 def _require(raw: dict, key: str, where: str):
@@ -234,16 +329,10 @@ def parse_scenario(raw: dict, where: str = "scenario") -> Scenario:
                 and sum(parts) != documents.outgoing_electronic:
             raise ScenarioError(f"{where}: documents.signed.* and documents.outgoing_electronic contradict each "
                                 f"other: {sum(parts)} != {documents.outgoing_electronic}")
-    procs = tuple(
-        ProcedureFigures(str(_require(p, "code", where + " procedures")), p.get("name"), p.get("field"),
-                         p.get("level", "district"), int(p.get("received", 0)), int(p.get("online", 0)))
-        for p in raw.get("procedures") or []
-    )
-    for p in procs:
-        if p.online > p.received:
-            raise ScenarioError(f"{where}: procedures[{p.code}].online and .received contradict each other")
-        if p.level not in ("district", "wards"):
-            raise ScenarioError(f"{where}: procedures[{p.code}].level must be district or wards")
+    procs = tuple(ProcedureFigures.parse(p, where + " procedures") for p in raw.get("procedures") or [])
+    seen = [(p.code, p.level) for p in procs]
+    if len(set(seen)) != len(seen):
+        raise ScenarioError(f"{where}: procedures lists a code twice at the same level")
     certs = raw.get("certificates") or {}
     scenario = Scenario(
         name=name, seed=int(seed), province_code=str(_require(province, "code", where + " province")),
@@ -254,9 +343,8 @@ def parse_scenario(raw: dict, where: str = "scenario") -> Scenario:
         certificates_personal=certs.get("personal"), certificates_organisation=certs.get("organisation"),
     )
     # resolving validates identities now, so a bad file fails at load time with the keys named
-    for level, figures, share in (("district", district, 0.6), ("wards", wards, 0.35)):
-        if figures is not None:
-            figures.resolve(f"{where} one_stop.{level}", share)
+    for level in LEVELS:
+        scenario.groups(level)
     _check_wards(scenario, where)
     return scenario
 

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from cchc.calendar import calendar
-from simulators.scenario import Scenario
-from simulators.world import catalog, documents, dossiers, serving
+from simulators.scenario import LEVELS, Scenario, ScenarioError
+from simulators.world import catalog, construct, documents, dossiers, serving
 
 DEFAULT_DISTRICTS = ("003", "004", "005", "006")  # Tây Hồ, Long Biên, Cầu Giấy, Đống Đa (Hà Nội)
 
@@ -126,20 +126,8 @@ class GeneratedWorld:
                 bg = bg[~(bg.unit_code.isin(scenario_units).to_numpy() & near)]
             frames.append(dossiers.assign_extras(rng, cal, bg.reset_index(drop=True), as_of))
         if scenario:
-            unit_wards = wards.ward_code[wards.district_code == scenario.unit_code].to_numpy()
-            for level, figures, system, unit_codes, share in (
-                ("district", scenario.district, dossiers.DISTRICT, np.array([scenario.unit_code]), 0.6),
-                ("wards", scenario.ward_level, dossiers.WARD, unit_wards, 0.35),
-            ):
-                if figures is None:
-                    continue
-                where = f"scenario {scenario.name} one_stop.{level}"
-                resolved = figures.resolve(where, share)
-                frame, bucket = dossiers.scenario_level(rng, cal, resolved, system, procs, unit_codes,
-                                                        scenario.unit_code, p_start, p_end, as_of, where)
-                frame = dossiers.assign_extras(rng, cal, frame, as_of)
-                dossiers.scenario_extras(rng, frame, bucket, resolved, p_start, p_end, where)
-                frames.append(frame)
+            procs = with_scenario_procedures(procs, scenario)
+            frames += [frame for _, frame, _ in scenario_dossiers(rng, cal, scenario, procs, wards, self.end)]
         table = pd.concat(frames, ignore_index=True)
         table = table.sort_values("submitted", kind="stable").reset_index(drop=True)
         table["idx"] = np.arange(len(table))
@@ -266,6 +254,75 @@ class GeneratedWorld:
             casts = ", ".join(f"\"{c}\"::timestamp as \"{c}\"" if frame[c].dtype.kind == "M" else f"\"{c}\"" for c in frame.columns)
             self.con.execute(f"create table {name} as select {casts} from frame_df")
             self.con.unregister("frame_df")
+
+
+def with_scenario_procedures(procs: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """The catalogue plus the scenario's procedures it lacks (with the given name, field and level)."""
+    added = []
+    for p in scenario.procedures:
+        where = f"scenario {scenario.name} procedures[{p.code}]"
+        level = LEVELS[p.level][0]
+        known = procs[procs.code == p.code]
+        if not known.empty:
+            if known.level.iloc[0] != level:
+                raise ScenarioError(f"{where}.level is {p.level} but the catalogue has the procedure at "
+                                    f"{'district' if known.level.iloc[0] == 'huyen' else 'wards'} level")
+            continue
+        if any(a["code"] == p.code for a in added):
+            raise ScenarioError(f"{where}: a procedure missing from the catalogue is listed at both levels")
+        if not p.name or not p.field:
+            raise ScenarioError(f"{where}: code not in the catalogue, so name and field are required")
+        field_code = catalog.field_code(p.field)
+        added.append({"code": p.code, "name": p.name, "field_code": field_code, "field_name": p.field,
+                      "level": level, "duration": p.duration or 5, "online_level": p.online_level or 3,
+                      "has_fee": True})
+    return pd.concat([procs, pd.DataFrame(added)], ignore_index=True) if added else procs
+
+
+def scenario_dossiers(rng, cal, scenario: Scenario, procs: pd.DataFrame, wards: pd.DataFrame,
+                      world_end: date) -> list[tuple[str, pd.DataFrame, np.ndarray]]:
+    """Dossiers of the scenario unit whose report figures equal the scenario's, per level and procedure.
+
+    Returns (label, dossiers, report bucket) per group: a level's dossiers outside its named procedures,
+    then each named procedure's."""
+    p_start, p_end = _days(scenario.period_from), _days(scenario.period_to)
+    win = construct.window(cal, scenario.period_from, scenario.period_to, world_end)
+    as_of = np.datetime64(datetime.combine(world_end, datetime.max.time()).replace(microsecond=0), "s")
+    unit_wards = wards.ward_code[wards.district_code == scenario.unit_code].to_numpy()
+    frames = []
+    for level, system, unit_codes in (("district", dossiers.DISTRICT, np.array([scenario.unit_code])),
+                                      ("wards", dossiers.WARD, unit_wards)):
+        rest, named = scenario.groups(level)
+        where = f"scenario {scenario.name} one_stop.{level}"
+        at_level = procs.level.to_numpy() == LEVELS[level][0]
+        named_codes = [p.code for p, _ in named]
+        groups = [(where, rest, np.flatnonzero(at_level & ~procs.code.isin(named_codes).to_numpy()))] if rest else []
+        groups += [(f"scenario {scenario.name} procedures[{p.code}]", f,
+                    np.flatnonzero(procs.code.to_numpy() == p.code)) for p, f in named]
+        for label, figures, pool in groups:
+            handled = figures.carried_over + figures.received
+            if handled == 0:
+                continue
+            if pool.size == 0:
+                raise ScenarioError(f"{label}: {handled} dossiers but every procedure of the level is named "
+                                    "under procedures, so none is left for them")
+            frame, bucket = dossiers.scenario_level(rng, cal, figures, system, procs, pool, unit_codes,
+                                                    scenario.unit_code, p_start, p_end, win, label)
+            frame = dossiers.assign_extras(rng, cal, frame, as_of)
+            dossiers.scenario_extras(rng, frame, bucket, figures, p_start, p_end, label)
+            frames.append((label, frame, bucket))
+    return frames
+
+
+def check_scenario(scenario: Scenario) -> list[tuple[str, pd.DataFrame, np.ndarray]]:
+    """Construct the scenario's own dossiers only (no background, documents or serving): raises ScenarioError
+    naming the keys when the figures cannot be met. Seconds at most, for the CLI."""
+    rng = np.random.default_rng(scenario.seed)
+    cal = calendar()
+    units = catalog.legacy_units(scenario.province_code)
+    procs = with_scenario_procedures(catalog.procedures().copy(), scenario)
+    return scenario_dossiers(rng, cal, scenario, procs, units[units.district_code == scenario.unit_code],
+                             scenario.period_to + timedelta(days=62))
 
 
 def build_world(config: WorldConfig | None = None) -> GeneratedWorld:

@@ -9,6 +9,7 @@ working days typical for the level.
 from __future__ import annotations
 
 import sqlite3
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -95,6 +96,14 @@ _PROCEDURES = [
     ("1.005099", "Xác nhận hợp đồng tiếp cận nguồn gen", "G09-DD", "xa", 5, 3, False),
     ("1.004646", "Công nhận câu lạc bộ thể thao cơ sở", "G09-VH", "xa", 7, 3, False),
 ]
+
+
+def field_code(field_name: str) -> str:
+    """The code of a field by its name; a field the catalogue lacks gets a stable code derived from the name."""
+    for code, name in _FIELDS.items():
+        if name.casefold() == field_name.casefold():
+            return code
+    return f"G09-X{zlib.crc32(field_name.encode()) % 10**6:06d}"
 
 
 @lru_cache(maxsize=1)
