@@ -37,6 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check-scenario", help="say in seconds whether a scenario file can be reproduced, "
                                                   "and why not")
     check.add_argument("file", type=Path, help="scenario YAML (see simulators/scenarios/FORMAT.md)")
+    sweep = sub.add_parser("sweep", help="try many random scenarios (consistent: must reproduce; broken: must be "
+                                         "rejected naming the key); needs the dev dependencies")
+    sweep.add_argument("--consistent", type=int, default=200)
+    sweep.add_argument("--inconsistent", type=int, default=100)
     pki = sub.add_parser("pki", help="write the simulated PKI's trust store and a world's revocation list")
     pki.add_argument("out", type=Path, help="writes OUT/trust_store/*.pem and OUT/revocations.csv")
     pki.add_argument("--scenario", type=Path)
@@ -90,6 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "check-scenario":
         return check_scenario(args.file)
+    if args.command == "sweep":
+        from simulators.sweep import sweep
+
+        return sweep(args.consistent, args.inconsistent)
     if args.command == "pki":
         from simulators.world import pki
 

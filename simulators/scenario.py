@@ -7,7 +7,7 @@ plausible values consistent with what it gives, and rejects contradictions namin
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import yaml
@@ -232,6 +232,11 @@ class Scenario:
     certificates_organisation: int | None = None
     source: Path | None = field(default=None, compare=False)
 
+    @property
+    def period_type(self) -> str:
+        """The rpt_* period_type whose row holds this scenario's figures."""
+        return period_types(self.period_from, self.period_to)[0]
+
     def groups(self, level: str) -> tuple[Figures | None, list[tuple[ProcedureFigures, Figures]]]:
         """Resolved figures of a level's dossiers outside the named procedures, and of each named one.
 
@@ -295,6 +300,28 @@ def _within(figures: Figures, level: Figures, given: Figures, where: str, share:
     return figures
 
 
+def period_types(start: date, end: date) -> list[str]:
+    """The standard report periods (int_report_periods) that [start, end] is, most specific first.
+
+    'ytd' is N months from January ("7 tháng đầu năm", "9 tháng"), the form of cumulative reports.
+    """
+    if start.day != 1 or (end + timedelta(days=1)).day != 1 or end < start:
+        return []
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    kinds = []
+    if months == 1:
+        kinds.append("month")
+    if months == 3 and start.month in (1, 4, 7, 10):
+        kinds.append("quarter")
+    if months == 6 and start.month in (1, 7):
+        kinds.append("half")
+    if months == 12 and start.month == 1:
+        kinds.append("year")
+    if start.month == 1 and end.year == start.year:
+        kinds.append("ytd")
+    return kinds
+
+
 def _require(raw: dict, key: str, where: str):
     if key not in raw or raw[key] in (None, ""):
         raise ScenarioError(f"{where}: required key {key!r} is missing")
@@ -311,6 +338,9 @@ def parse_scenario(raw: dict, where: str = "scenario") -> Scenario:
         period_from, period_to = date.fromisoformat(period_from), date.fromisoformat(str(period_to))
     if period_to < period_from:
         raise ScenarioError(f"{where}: period.from and period.to contradict each other ({period_from} > {period_to})")
+    if not period_types(period_from, period_to):
+        raise ScenarioError(f"{where}: period {period_from}..{period_to} is not a report period the warehouse "
+                            "publishes (a month, a quarter, N months from January, a half or a year)")
     one_stop = raw.get("one_stop") or {}
     unknown = set(one_stop) - {"district", "wards"}
     if unknown:

@@ -128,6 +128,9 @@ class GeneratedWorld:
         if scenario:
             procs = with_scenario_procedures(procs, scenario)
             frames += [frame for _, frame, _ in scenario_dossiers(rng, cal, scenario, procs, wards, self.end)]
+        if not frames:
+            raise ScenarioError(f"scenario {scenario.name}: no dossiers to serve — every figure is 0 and background "
+                                "is false")
         table = pd.concat(frames, ignore_index=True)
         table = table.sort_values("submitted", kind="stable").reset_index(drop=True)
         table["idx"] = np.arange(len(table))

@@ -209,9 +209,9 @@ def _group(rng, bucket: int, carried: bool, k: int, proc_pool: np.ndarray, durat
             hi = np.minimum(first - 1, last - d - 1)
             r = np.where(hi >= first - d, _uniform(rng, first - d, np.maximum(hi, first - d)),
                          _uniform(rng, first - d - 10, first - d - 1))
-        elif bucket == OVERDUE:
+        elif bucket == OVERDUE:  # due inside the period where it has a working day before its end (apologies)
             hi = np.minimum(first - 1, win.end_minus - d)
-            r = _uniform(rng, hi - 10, hi)
+            r = _uniform(rng, np.where(first - d <= hi, first - d, hi - 10), hi)
         else:  # within deadline: as late as possible, paused long enough to be due at the period end or after
             r = first - 1 - rng.integers(0, 5, k)
             w = np.maximum(0, win.end_plus - (r + d))
