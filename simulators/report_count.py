@@ -135,10 +135,9 @@ def scenario_mismatches(con, scenario) -> list[str]:
     from simulators.scenario import FIELD_KEYS
 
     start, end = scenario.period_from, scenario.period_to
-    units = _records(con, "serve_ward_one_stop__units")
-    wards = {u["code"] for u in units if u["district_code"] == scenario.unit_code}
+    wards = set(scenario.ward_codes)
     vendor = next(u["MaDonVi"] for u in _records(con, "serve_district_one_stop__units")
-                  if u["MaDVHC"] == scenario.unit_code)
+                  if u["MaDVHC"] == scenario.district_code)
     district, ward = _records(con, "serve_district_one_stop__dossiers"), _records(con, "serve_ward_one_stop__dossiers")
     ratings = _records(con, "serve_ward_one_stop__ratings")
 
@@ -157,8 +156,18 @@ def scenario_mismatches(con, scenario) -> list[str]:
             key = FIELD_KEYS[name]
             if given is not None and counted[key] != given:
                 wrong.append(f"{label}.{key}: {counted[key]} != {given}")
+    organs = _records(con, "serve_dms__organs")
+    if scenario.documents is not None:
+        docs = document_figures(_records(con, "serve_dms__documents"), organs, wards | {scenario.unit_code}, start,
+                                end)
+        d = scenario.documents
+        for key, given in (("outgoing_electronic", d.outgoing_electronic), ("outgoing_paper", d.outgoing_paper),
+                           ("signed.personal_and_organisation", d.signed_both),
+                           ("signed.personal_only", d.signed_personal_only), ("signed.none", d.signed_none)):
+            if given is not None and docs[key] != given:
+                wrong.append(f"documents.{key}: {docs[key]} != {given}")
     if scenario.certificates_personal is not None or scenario.certificates_organisation is not None:
-        certs = certificate_figures(_records(con, "serve_dms__certificates"), _records(con, "serve_dms__organs"),
+        certs = certificate_figures(_records(con, "serve_dms__certificates"), organs,
                                     wards | {scenario.unit_code}, start, end)
         for kind, given in (("personal", scenario.certificates_personal),
                             ("organisation", scenario.certificates_organisation)):

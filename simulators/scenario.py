@@ -230,7 +230,18 @@ class Scenario:
     documents: DocumentFigures | None = None
     certificates_personal: int | None = None
     certificates_organisation: int | None = None
+    unit_level: str = "district"  # district | ward: a ward/commune's own report (one_stop.wards is that unit)
+    district_code: str = ""  # the district-level unit: the unit itself, or the ward's district
     source: Path | None = field(default=None, compare=False)
+
+    @property
+    def ward_codes(self) -> tuple[str, ...]:
+        """The wards/communes whose one-stop dossiers make one_stop.wards."""
+        from simulators.world.catalog import wards_of
+
+        if self.unit_level == "ward":
+            return (self.unit_code,)
+        return tuple(wards_of(self.province_code, self.unit_code).ward_code)
 
     @property
     def period_type(self) -> str:
@@ -364,6 +375,13 @@ def parse_scenario(raw: dict, where: str = "scenario") -> Scenario:
     if len(set(seen)) != len(seen):
         raise ScenarioError(f"{where}: procedures lists a code twice at the same level")
     certs = raw.get("certificates") or {}
+    unit_level = unit.get("level", "district")
+    if unit_level not in ("district", "ward"):
+        raise ScenarioError(f"{where}: unit.level must be district or ward, got {unit_level!r}")
+    if unit_level == "ward":
+        if district is not None or any(p.level == "district" for p in procs) or unit.get("wards") is not None:
+            raise ScenarioError(f"{where}: unit.level is ward, so one_stop.district, procedures at district level "
+                                "and unit.wards do not apply (a ward/commune's figures go under one_stop.wards)")
     scenario = Scenario(
         name=name, seed=int(seed), province_code=str(_require(province, "code", where + " province")),
         province_name=province.get("name", ""), unit_code=str(_require(unit, "code", where + " unit")),
@@ -371,17 +389,28 @@ def parse_scenario(raw: dict, where: str = "scenario") -> Scenario:
         background=bool(raw.get("background", True)), description=str(raw.get("description", "")).strip(),
         district=district, ward_level=wards, procedures=procs, documents=documents,
         certificates_personal=certs.get("personal"), certificates_organisation=certs.get("organisation"),
+        unit_level=unit_level,
     )
     # resolving validates identities now, so a bad file fails at load time with the keys named
     for level in LEVELS:
         scenario.groups(level)
-    _check_wards(scenario, where)
-    return scenario
+    return replace(scenario, district_code=_check_unit(scenario, where))
 
 
-def _check_wards(scenario: Scenario, where: str) -> None:
-    from simulators.world.catalog import wards_of
+def _check_unit(scenario: Scenario, where: str) -> str:
+    """The district-level unit of the scenario, checked against the official list."""
+    from simulators.world.catalog import legacy_units, wards_of
 
+    if scenario.unit_level == "ward":
+        try:
+            units = legacy_units(scenario.province_code)
+        except ValueError as exc:
+            raise ScenarioError(f"{where}: province.code: {exc}") from exc
+        match = units[units.ward_code == scenario.unit_code]
+        if match.empty:
+            raise ScenarioError(f"{where}: unit.code {scenario.unit_code!r} is not a ward/commune of province "
+                                f"{scenario.province_code!r} in the official list")
+        return str(match.district_code.iloc[0])
     try:
         official = len(wards_of(scenario.province_code, scenario.unit_code))
     except ValueError as exc:
@@ -389,6 +418,7 @@ def _check_wards(scenario: Scenario, where: str) -> None:
     if scenario.wards is not None and scenario.wards != official:
         raise ScenarioError(f"{where}: unit.wards is {scenario.wards} but the official list has {official} "
                             f"wards/communes for unit {scenario.unit_code}")
+    return scenario.unit_code
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -22,6 +22,7 @@ PROVINCES = ("01", "14", "31", "48", "79", "92")  # Hà Nội, Sơn La, Hải Ph
 
 @lru_cache(maxsize=1)
 def _units() -> tuple[tuple[str, str, int], ...]:
+    """(province, district, its ward count) and (province, ward, 0) targets."""
     from simulators.world.catalog import legacy_units
 
     out = []
@@ -29,6 +30,7 @@ def _units() -> tuple[tuple[str, str, int], ...]:
         units = legacy_units(province)
         for code in units.district_code.unique()[:2]:
             out.append((province, str(code), int((units.district_code == code).sum())))
+            out.append((province, str(units.ward_code[units.district_code == code].iloc[-1]), 0))
     return tuple(out)
 
 
@@ -100,7 +102,8 @@ def consistent(draw) -> dict:
     province, unit, n_wards = draw(st.sampled_from(_units()))
     start, end = draw(periods())
     scale = draw(st.sampled_from([3, 30, 200]))
-    levels = draw(st.sampled_from([("district",), ("wards",), ("district", "wards")]))
+    ward_target = n_wards == 0
+    levels = ("wards",) if ward_target else draw(st.sampled_from([("district",), ("wards",), ("district", "wards")]))
     one_stop, procedures = {}, []
     for level in levels:
         named = draw(st.lists(st.sampled_from(_catalogue()[level] + ("new",)), max_size=2, unique=True))
@@ -129,10 +132,18 @@ def consistent(draw) -> dict:
     scenario = {"name": f"random-{province}-{unit}-{start:%Y%m}-{end:%m}", "seed": draw(st.integers(0, 2**31)),
                 "province": {"code": province}, "unit": {"code": unit}, "period": {"from": start, "to": end},
                 "background": empty or draw(st.booleans()), "one_stop": one_stop}
-    if draw(st.booleans()):
+    if ward_target:
+        scenario["unit"]["level"] = "ward"
+    elif draw(st.booleans()):
         scenario["unit"]["wards"] = n_wards
     if procedures:
         scenario["procedures"] = procedures
+    if draw(st.booleans()):
+        both, personal, unsigned = (draw(st.integers(0, scale)) for _ in range(3))
+        scenario["documents"] = {"outgoing_electronic": both + personal + unsigned,
+                                 "outgoing_paper": draw(st.integers(0, scale)),
+                                 "signed": {"personal_and_organisation": both, "personal_only": personal,
+                                            "none": unsigned}}
     if draw(st.booleans()):
         scenario["certificates"] = {"personal": draw(st.integers(0, 20)), "organisation": draw(st.integers(0, 4))}
     return scenario
@@ -197,7 +208,7 @@ def _break_wards(raw, k):
     province, unit = raw["province"]["code"], raw["unit"]["code"]
     official = next(n for p, u, n in _units() if (p, u) == (province, unit))
     raw["unit"]["wards"] = official + k
-    return "unit.wards"
+    return "unit.wards"  # for a ward target: unit.wards does not apply
 
 
 def _break_duration(raw, k):
@@ -262,7 +273,7 @@ def sweep(consistent_n: int, inconsistent_n: int) -> int:
     common = {"database": None, "phases": [Phase.generate], "deadline": None,
               "suppress_health_check": list(HealthCheck)}
 
-    @settings(max_examples=consistent_n, **common)
+    @settings(max_examples=max(1, consistent_n), **common)
     @given(consistent())
     def run_consistent(raw):
         outcome, detail = attempt(raw)
@@ -270,7 +281,7 @@ def sweep(consistent_n: int, inconsistent_n: int) -> int:
         if outcome != "reproduced" and len(examples) < 10:
             examples.append(f"{raw['name']}: {outcome}: {detail}")
 
-    @settings(max_examples=inconsistent_n, **common)
+    @settings(max_examples=max(1, inconsistent_n), **common)
     @given(inconsistent())
     def run_inconsistent(case):
         raw, key = case
@@ -281,8 +292,9 @@ def sweep(consistent_n: int, inconsistent_n: int) -> int:
         if outcome != "rejected naming the key" and len(examples) < 10:
             examples.append(f"{raw['name']} (broken: {key}): {outcome}: {message}")
 
-    for run in (run_consistent, run_inconsistent):
-        run()
+    for run, n in ((run_consistent, consistent_n), (run_inconsistent, inconsistent_n)):
+        if n:
+            run()
     elapsed = time.perf_counter() - started
     for key in sorted(outcomes):
         print(f"{key:<42} {outcomes[key]:>6}")

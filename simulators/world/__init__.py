@@ -99,8 +99,8 @@ class GeneratedWorld:
         province_code = scenario.province_code if scenario else config.province_code
         units = catalog.legacy_units(province_code)
         if scenario:
-            others = [c for c in units.district_code.unique() if c != scenario.unit_code][: config.extra_districts]
-            districts = [scenario.unit_code, *(others if scenario.background else [])]
+            others = [c for c in units.district_code.unique() if c != scenario.district_code][: config.extra_districts]
+            districts = [scenario.district_code, *(others if scenario.background else [])]
             p_start, p_end = _days(scenario.period_from), _days(scenario.period_to)
             first = (scenario.period_from.replace(day=1) - timedelta(days=150)).replace(day=1)
             self.start, self.end = first, scenario.period_to + timedelta(days=62)
@@ -121,7 +121,7 @@ class GeneratedWorld:
         if n_background:
             bg = dossiers.background(rng, cal, n_background, procs, wards, districts, start, end, as_of)
             if scenario:
-                scenario_units = set(wards.ward_code[wards.district_code == scenario.unit_code]) | {scenario.unit_code}
+                scenario_units = set(scenario.ward_codes) | {scenario.unit_code}
                 near = bg.submitted.to_numpy(dtype="datetime64[s]") >= (p_start - np.timedelta64(120, "D"))
                 bg = bg[~(bg.unit_code.isin(scenario_units).to_numpy() & near)]
             frames.append(dossiers.assign_extras(rng, cal, bg.reset_index(drop=True), as_of))
@@ -240,7 +240,8 @@ class GeneratedWorld:
         organs["organ_idx"] = np.arange(len(organs))
         scenario_organs = np.array([], dtype=int)
         if scenario is not None:
-            scenario_organs = organs.index[(organs.district_code == scenario.unit_code).to_numpy()].to_numpy()
+            mine = organs.unit_code if scenario.unit_level == "ward" else organs.district_code
+            scenario_organs = organs.index[(mine == scenario.unit_code).to_numpy()].to_numpy()
         certs = documents.certificates(rng, organs, start, end, scenario, scenario_organs, period)
         n_docs = config.documents if config.documents is not None else max(200, config.dossiers // 5)
         docs, sigs, recs = documents.documents(rng, cal, n_docs, organs, certs, start, end, scenario,
@@ -291,9 +292,9 @@ def scenario_dossiers(rng, cal, scenario: Scenario, procs: pd.DataFrame, wards: 
     p_start, p_end = _days(scenario.period_from), _days(scenario.period_to)
     win = construct.window(cal, scenario.period_from, scenario.period_to, world_end)
     as_of = np.datetime64(datetime.combine(world_end, datetime.max.time()).replace(microsecond=0), "s")
-    unit_wards = wards.ward_code[wards.district_code == scenario.unit_code].to_numpy()
+    unit_wards = np.array(scenario.ward_codes)
     frames = []
-    for level, system, unit_codes in (("district", dossiers.DISTRICT, np.array([scenario.unit_code])),
+    for level, system, unit_codes in (("district", dossiers.DISTRICT, np.array([scenario.district_code])),
                                       ("wards", dossiers.WARD, unit_wards)):
         rest, named = scenario.groups(level)
         where = f"scenario {scenario.name} one_stop.{level}"
@@ -310,7 +311,7 @@ def scenario_dossiers(rng, cal, scenario: Scenario, procs: pd.DataFrame, wards: 
                 raise ScenarioError(f"{label}: {handled} dossiers but every procedure of the level is named "
                                     "under procedures, so none is left for them")
             frame, bucket = dossiers.scenario_level(rng, cal, figures, system, procs, pool, unit_codes,
-                                                    scenario.unit_code, p_start, p_end, win, label)
+                                                    scenario.district_code, p_start, p_end, win, label)
             frame = dossiers.assign_extras(rng, cal, frame, as_of)
             dossiers.scenario_extras(rng, frame, bucket, figures, p_start, p_end, label)
             frames.append((label, frame, bucket))
@@ -324,7 +325,7 @@ def check_scenario(scenario: Scenario) -> list[tuple[str, pd.DataFrame, np.ndarr
     cal = calendar()
     units = catalog.legacy_units(scenario.province_code)
     procs = with_scenario_procedures(catalog.procedures().copy(), scenario)
-    return scenario_dossiers(rng, cal, scenario, procs, units[units.district_code == scenario.unit_code],
+    return scenario_dossiers(rng, cal, scenario, procs, units[units.district_code == scenario.district_code],
                              scenario.period_to + timedelta(days=62))
 
 

@@ -102,3 +102,33 @@ def test_scenario_figures_counted_from_served_records(name):
     units = records(world, "serve_ward_one_stop__units")
     assert len({u["code"] for u in units if u["district_code"] == scenario.unit_code}) == raw["unit"]["wards"]
     assert report_count.scenario_mismatches(world.con, scenario) == []
+
+
+def test_a_ward_can_be_the_scenario_unit():
+    raw = yaml.safe_load("""
+        name: ward-target
+        seed: 3
+        province: {code: "01"}
+        unit: {code: "00091", level: ward}          # Phường Phú Thượng, Quận Tây Hồ (official list)
+        period: {from: 2024-01-01, to: 2024-06-30}
+        one_stop:
+          wards:
+            carried_over: 4
+            received: 300
+            online: 120
+            resolved: {total: 290, late: 3}
+            in_progress: {within_deadline: 10, overdue: 4}
+            apologies: 5
+        procedures:
+          - {code: "1.001193", level: wards, carried_over: 0, received: 80, resolved: {total: 80, late: 0}}
+        certificates: {personal: 2, organisation: 1}
+        documents: {outgoing_electronic: 30, outgoing_paper: 2,
+                    signed: {personal_and_organisation: 28, personal_only: 1, none: 1}}
+    """)
+    scenario = parse_scenario(raw)
+    assert (scenario.district_code, scenario.ward_codes) == ("003", ("00091",))
+    world = build_world(WorldConfig(scenario=scenario, dossiers=500))
+    assert report_count.scenario_mismatches(world.con, scenario) == []
+    raw["one_stop"]["district"] = {"received": 1}
+    with pytest.raises(ScenarioError, match=r"unit\.level is ward, so one_stop\.district"):
+        parse_scenario(raw)
