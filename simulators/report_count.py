@@ -136,8 +136,8 @@ def scenario_mismatches(con, scenario) -> list[str]:
 
     start, end = scenario.period_from, scenario.period_to
     wards = set(scenario.ward_codes)
-    vendor = next(u["MaDonVi"] for u in _records(con, "serve_district_one_stop__units")
-                  if u["MaDVHC"] == scenario.district_code)
+    vendor = next((u["MaDonVi"] for u in _records(con, "serve_district_one_stop__units")
+                   if u["MaDVHC"] == scenario.district_code), None)
     district, ward = _records(con, "serve_district_one_stop__dossiers"), _records(con, "serve_ward_one_stop__dossiers")
     ratings = _records(con, "serve_ward_one_stop__ratings")
 

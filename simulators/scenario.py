@@ -235,6 +235,13 @@ class Scenario:
     source: Path | None = field(default=None, compare=False)
 
     @property
+    def after_reform(self) -> bool:
+        """A period from 1 July 2025: units of the two-level list, communes directly under the province."""
+        from simulators.world.catalog import REFORM
+
+        return self.period_from >= REFORM
+
+    @property
     def ward_codes(self) -> tuple[str, ...]:
         """The wards/communes whose one-stop dossiers make one_stop.wards."""
         from simulators.world.catalog import wards_of
@@ -398,9 +405,26 @@ def parse_scenario(raw: dict, where: str = "scenario") -> Scenario:
 
 
 def _check_unit(scenario: Scenario, where: str) -> str:
-    """The district-level unit of the scenario, checked against the official list."""
-    from simulators.world.catalog import legacy_units, wards_of
+    """The district-level unit of the scenario ("" after the reform), checked against the official list."""
+    from simulators.world.catalog import REFORM, current_units, legacy_units, wards_of
 
+    if scenario.period_from < REFORM <= scenario.period_to:
+        raise ScenarioError(f"{where}: period {scenario.period_from}..{scenario.period_to} spans 1 July 2025, when "
+                            "districts were abolished and communes merged (Resolution 202/2025/QH15): one unit's "
+                            "report period is either before or from that date")
+    if scenario.after_reform:
+        if scenario.unit_level != "ward":
+            raise ScenarioError(f"{where}: unit.level must be ward for a period from 1 July 2025: there is no "
+                                "district level any more (Resolution 202/2025/QH15); give a commune/ward of the "
+                                "current list")
+        try:
+            units = current_units(scenario.province_code)
+        except ValueError as exc:
+            raise ScenarioError(f"{where}: province.code: {exc}") from exc
+        if not (units.ward_code == scenario.unit_code).any():
+            raise ScenarioError(f"{where}: unit.code {scenario.unit_code!r} is not a commune/ward of province "
+                                f"{scenario.province_code!r} in the list from 1 July 2025 (Decision 19/2025/QĐ-TTg)")
+        return ""
     if scenario.unit_level == "ward":
         try:
             units = legacy_units(scenario.province_code)

@@ -22,8 +22,8 @@ PROVINCES = ("01", "14", "31", "48", "79", "92")  # Hà Nội, Sơn La, Hải Ph
 
 @lru_cache(maxsize=1)
 def _units() -> tuple[tuple[str, str, int], ...]:
-    """(province, district, its ward count) and (province, ward, 0) targets."""
-    from simulators.world.catalog import legacy_units
+    """(province, district, its ward count), (province, ward, 0) and, from 1 July 2025, (province, commune, -1)."""
+    from simulators.world.catalog import current_units, legacy_units
 
     out = []
     for province in PROVINCES:
@@ -31,6 +31,7 @@ def _units() -> tuple[tuple[str, str, int], ...]:
         for code in units.district_code.unique()[:2]:
             out.append((province, str(code), int((units.district_code == code).sum())))
             out.append((province, str(units.ward_code[units.district_code == code].iloc[-1]), 0))
+        out += [(province, str(code), -1) for code in current_units(province).ward_code.iloc[[0, -1]]]
     return tuple(out)
 
 
@@ -43,8 +44,23 @@ def _catalogue() -> dict[str, tuple[str, ...]]:
 
 
 @st.composite
-def periods(draw) -> tuple[date, date]:
-    year = draw(st.integers(2017, 2028))
+def periods(draw, after_reform: bool = False) -> tuple[date, date]:
+    """A report period before 1 July 2025 or, with after_reform, from then on."""
+    if after_reform:
+        year = draw(st.integers(2026, 2028))
+    else:
+        year = draw(st.integers(2017, 2025))
+    if year == 2025:  # the first half at most: the units changed on 1 July
+        kind = draw(st.sampled_from(["month", "quarter", "ytd", "half"]))
+        month = draw(st.integers(1, 6))
+        if kind == "month":
+            return date(year, month, 1), date(year, month, months.monthrange(year, month)[1])
+        if kind == "quarter":
+            q = draw(st.integers(0, 1))
+            return date(year, 3 * q + 1, 1), date(year, 3 * q + 3, months.monthrange(year, 3 * q + 3)[1])
+        if kind == "half":
+            return date(year, 1, 1), date(year, 6, 30)
+        return date(year, 1, 1), date(year, month, months.monthrange(year, month)[1])
     kind = draw(st.sampled_from(["month", "quarter", "ytd", "half", "year"]))
     if kind == "month":
         month = draw(st.integers(1, 12))
@@ -100,9 +116,9 @@ _OPTIONAL = ("online", "postal", "postal_return", "apologies", "ratings")
 def consistent(draw) -> dict:
     """A raw scenario (as YAML would load) that must be constructible and reproduce exactly."""
     province, unit, n_wards = draw(st.sampled_from(_units()))
-    start, end = draw(periods())
+    start, end = draw(periods(after_reform=n_wards < 0))
     scale = draw(st.sampled_from([3, 30, 200]))
-    ward_target = n_wards == 0
+    ward_target = n_wards <= 0
     levels = ("wards",) if ward_target else draw(st.sampled_from([("district",), ("wards",), ("district", "wards")]))
     one_stop, procedures = {}, []
     for level in levels:
@@ -207,7 +223,7 @@ def _break_period(raw, k):
 def _break_wards(raw, k):
     province, unit = raw["province"]["code"], raw["unit"]["code"]
     official = next(n for p, u, n in _units() if (p, u) == (province, unit))
-    raw["unit"]["wards"] = official + k
+    raw["unit"]["wards"] = max(official, 0) + k
     return "unit.wards"  # for a ward target: unit.wards does not apply
 
 

@@ -97,10 +97,17 @@ class GeneratedWorld:
         rng = np.random.default_rng(scenario.seed if scenario else config.seed)
         cal = calendar()
         province_code = scenario.province_code if scenario else config.province_code
-        units = catalog.legacy_units(province_code)
-        if scenario:
+        reform = scenario is not None and scenario.after_reform
+        units = (catalog.current_units if reform else catalog.legacy_units)(province_code)
+        communes = None  # after the reform: the communes simulated, directly under the province
+        if reform:
+            others = [c for c in units.ward_code if c != scenario.unit_code][: 8 * config.extra_districts]
+            communes = [scenario.unit_code, *(others if scenario.background else [])]
+            districts = []
+        elif scenario:
             others = [c for c in units.district_code.unique() if c != scenario.district_code][: config.extra_districts]
             districts = [scenario.district_code, *(others if scenario.background else [])]
+        if scenario:
             p_start, p_end = _days(scenario.period_from), _days(scenario.period_to)
             first = (scenario.period_from.replace(day=1) - timedelta(days=150)).replace(day=1)
             self.start, self.end = first, scenario.period_to + timedelta(days=62)
@@ -114,12 +121,14 @@ class GeneratedWorld:
         self.catalogue_at = datetime.combine(self.start - timedelta(days=30), datetime.min.time())
         as_of = np.datetime64(config.as_of or datetime.combine(self.end, datetime.max.time()).replace(microsecond=0), "s")
         start, end = _days(self.start), _days(self.end)
-        wards = units[units.district_code.isin(districts)].reset_index(drop=True)
+        wards = (units[units.ward_code.isin(communes)] if reform else units[units.district_code.isin(districts)]
+                 ).reset_index(drop=True)
         procs = catalog.procedures().copy()
         frames = []
         n_background = config.dossiers if (scenario is None or scenario.background) else 0
         if n_background:
-            bg = dossiers.background(rng, cal, n_background, procs, wards, districts, start, end, as_of)
+            bg = dossiers.background(rng, cal, n_background, procs, wards, districts, start, end, as_of,
+                                     district_share=0.2 if districts else 0.0)
             if scenario:
                 scenario_units = set(scenario.ward_codes) | {scenario.unit_code}
                 near = bg.submitted.to_numpy(dtype="datetime64[s]") >= (p_start - np.timedelta64(120, "D"))
@@ -127,7 +136,7 @@ class GeneratedWorld:
             frames.append(dossiers.assign_extras(rng, cal, bg.reset_index(drop=True), as_of))
         if scenario:
             procs = with_scenario_procedures(procs, scenario)
-            frames += [frame for _, frame, _ in scenario_dossiers(rng, cal, scenario, procs, wards, self.end)]
+            frames += [frame for _, frame, _ in scenario_dossiers(rng, cal, scenario, procs, self.end)]
         if not frames:
             raise ScenarioError(f"scenario {scenario.name}: no dossiers to serve — every figure is 0 and background "
                                 "is false")
@@ -142,9 +151,9 @@ class GeneratedWorld:
         procs["idx"] = np.arange(len(procs))
         self.con.register("procs_df", procs)
         self.con.execute("create table w_procedure as select * from procs_df")
-        self._load_units(units, districts, province_code)
+        self._load_units(wards, units.province_name.iloc[0], province_code, reform)
         self._load_dossiers(table, province_code)
-        self._load_documents(rng, cal, units, districts, start, end, scenario,
+        self._load_documents(rng, cal, wards, districts, start, end, scenario,
                              (p_start, p_end) if scenario else None, config)
 
     def _load_people(self, rng, n: int, province_code: str) -> None:
@@ -164,16 +173,17 @@ class GeneratedWorld:
             create table w_person as select person, full_name, id_number, phone, business,
                 'user' || person || '.' || right(id_number, 4) || '@gmail.com' as email from people_df""")
 
-    def _load_units(self, units: pd.DataFrame, districts: list[str], province_code: str) -> None:
-        sel = units[units.district_code.isin(districts)]
-        rows = [(province_code, f"H{province_code}", units.province_name.iloc[0], "tinh", None, province_code, None)]
-        for code, name in sel[["district_code", "district_name"]].drop_duplicates().itertuples(index=False):
-            rows.append((code, f"H{province_code}.{code}", name, "huyen", province_code, province_code, None))
-        for w in sel.itertuples(index=False):
+    def _load_units(self, wards: pd.DataFrame, province_name: str, province_code: str, reform: bool) -> None:
+        """The province, its simulated districts (none after the reform) and their wards/communes."""
+        valid = ("2025-07-01", None) if reform else ("2008-08-01", "2025-06-30")
+        rows = [(province_code, f"H{province_code}", province_name, "tinh", None, province_code, None, *valid)]
+        for code, name in wards[["district_code", "district_name"]].dropna().drop_duplicates().itertuples(index=False):
+            rows.append((code, f"H{province_code}.{code}", name, "huyen", province_code, province_code, None, *valid))
+        for w in wards.itertuples(index=False):
             rows.append((w.ward_code, f"W{w.ward_code}", w.ward_name, "xa", w.district_code, province_code,
-                         catalog.WARD_TYPE_CODE.get(w.ward_type, "xa")))
+                         catalog.WARD_TYPE_CODE.get(w.ward_type, "xa"), *valid))
         frame = pd.DataFrame(rows, columns=["code", "vendor_code", "name", "level", "parent_code", "province_code",
-                                            "ward_type"])
+                                            "ward_type", "valid_from", "valid_to"])
         self.con.register("units_df", frame)
         self.con.execute("create table w_unit as select * from units_df")
 
@@ -235,8 +245,8 @@ class GeneratedWorld:
             order by dossier_idx, seq
         """)
 
-    def _load_documents(self, rng, cal, units, districts, start, end, scenario, period, config) -> None:
-        organs = documents.organs(units[units.district_code.isin(districts)], districts)
+    def _load_documents(self, rng, cal, wards, districts, start, end, scenario, period, config) -> None:
+        organs = documents.organs(wards, districts)
         organs["organ_idx"] = np.arange(len(organs))
         scenario_organs = np.array([], dtype=int)
         if scenario is not None:
@@ -283,8 +293,7 @@ def with_scenario_procedures(procs: pd.DataFrame, scenario: Scenario) -> pd.Data
     return pd.concat([procs, pd.DataFrame(added)], ignore_index=True) if added else procs
 
 
-def scenario_dossiers(rng, cal, scenario: Scenario, procs: pd.DataFrame, wards: pd.DataFrame,
-                      world_end: date) -> list[tuple[str, pd.DataFrame, np.ndarray]]:
+def scenario_dossiers(rng, cal, scenario: Scenario, procs: pd.DataFrame, world_end: date) -> list[tuple[str, pd.DataFrame, np.ndarray]]:
     """Dossiers of the scenario unit whose report figures equal the scenario's, per level and procedure.
 
     Returns (label, dossiers, report bucket) per group: a level's dossiers outside its named procedures,
@@ -311,7 +320,7 @@ def scenario_dossiers(rng, cal, scenario: Scenario, procs: pd.DataFrame, wards: 
                 raise ScenarioError(f"{label}: {handled} dossiers but every procedure of the level is named "
                                     "under procedures, so none is left for them")
             frame, bucket = dossiers.scenario_level(rng, cal, figures, system, procs, pool, unit_codes,
-                                                    scenario.district_code, p_start, p_end, win, label)
+                                                    scenario.district_code or None, p_start, p_end, win, label)
             frame = dossiers.assign_extras(rng, cal, frame, as_of)
             dossiers.scenario_extras(rng, frame, bucket, figures, p_start, p_end, label)
             frames.append((label, frame, bucket))
@@ -323,10 +332,8 @@ def check_scenario(scenario: Scenario) -> list[tuple[str, pd.DataFrame, np.ndarr
     naming the keys when the figures cannot be met. Seconds at most, for the CLI."""
     rng = np.random.default_rng(scenario.seed)
     cal = calendar()
-    units = catalog.legacy_units(scenario.province_code)
     procs = with_scenario_procedures(catalog.procedures().copy(), scenario)
-    return scenario_dossiers(rng, cal, scenario, procs, units[units.district_code == scenario.district_code],
-                             scenario.period_to + timedelta(days=62))
+    return scenario_dossiers(rng, cal, scenario, procs, scenario.period_to + timedelta(days=62))
 
 
 def build_world(config: WorldConfig | None = None) -> GeneratedWorld:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 import zlib
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from importlib import resources
 
@@ -34,6 +35,24 @@ def legacy_units(province_code: str) -> pd.DataFrame:
         )
     if frame.empty:
         raise ValueError(f"province code {province_code!r} is not in the official list shipped by vietnamadminunits")
+    return frame
+
+
+REFORM = date(2025, 7, 1)  # two-level local government (Resolution 202/2025/QH15; list of Decision 19/2025/QĐ-TTg)
+
+
+@lru_cache(maxsize=4)
+def current_units(province_code: str) -> pd.DataFrame:
+    """Communes/wards of a province from 1 July 2025, directly under it (no district level)."""
+    with _dataset() as con:
+        frame = pd.read_sql_query(
+            "select provinceCode as province_code, province as province_name, null as district_code, "
+            "null as district_name, wardCode as ward_code, ward as ward_name, wardType as ward_type "
+            "from admin_units where provinceCode = ? order by wardCode",
+            con, params=[province_code],
+        )
+    if frame.empty:
+        raise ValueError(f"province code {province_code!r} is not in the 1 July 2025 list shipped by vietnamadminunits")
     return frame
 
 

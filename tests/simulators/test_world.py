@@ -93,14 +93,15 @@ def test_contradictory_scenarios_name_the_keys(change, keys):
         parse_scenario(raw)
 
 
-@pytest.mark.parametrize("name", ["tay-ho-2024q1", "hoai-duc-2018", "city-centre-9m-2024"])
+@pytest.mark.parametrize("name", [p.stem for p in sorted(SCENARIO_DIR.glob("*.yaml"))])
 def test_scenario_figures_counted_from_served_records(name):
     path = SCENARIO_DIR / f"{name}.yaml"
     raw = yaml.safe_load(path.read_text())
     scenario = load_scenario(path)
     world = build_world(WorldConfig(scenario=scenario, dossiers=4000))
-    units = records(world, "serve_ward_one_stop__units")
-    assert len({u["code"] for u in units if u["district_code"] == scenario.unit_code}) == raw["unit"]["wards"]
+    served = {u["code"] for u in records(world, "serve_ward_one_stop__units")}
+    assert set(scenario.ward_codes) <= served
+    assert raw["unit"].get("wards", len(scenario.ward_codes)) == len(scenario.ward_codes)
     assert report_count.scenario_mismatches(world.con, scenario) == []
 
 
@@ -131,4 +132,17 @@ def test_a_ward_can_be_the_scenario_unit():
     assert report_count.scenario_mismatches(world.con, scenario) == []
     raw["one_stop"]["district"] = {"received": 1}
     with pytest.raises(ScenarioError, match=r"unit\.level is ward, so one_stop\.district"):
+        parse_scenario(raw)
+
+
+@pytest.mark.parametrize(("unit", "period", "message"), [
+    ({"code": "003"}, {"from": "2025-07-01", "to": "2025-09-30"}, r"unit\.level must be ward for a period from 1 July"),
+    ({"code": "00001", "level": "ward"}, {"from": "2025-07-01", "to": "2025-12-31"},
+     r"unit\.code '00001' is not a commune/ward of province '01' in the list from 1 July 2025"),
+    ({"code": "003"}, {"from": "2025-01-01", "to": "2025-12-31"}, r"period 2025-01-01\.\.2025-12-31 spans 1 July 2025"),
+])
+def test_units_follow_the_1_july_2025_reform(unit, period, message):
+    raw = {"name": "reform", "seed": 1, "province": {"code": "01"}, "unit": unit, "period": period,
+           "one_stop": {"wards": {"received": 1}}}
+    with pytest.raises(ScenarioError, match=message):
         parse_scenario(raw)
