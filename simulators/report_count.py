@@ -37,10 +37,12 @@ def _ii06a(rows: list[dict], start: date, end: date) -> Counter:
             c[f"resolved.{kind}"] += 1
             c["postal_return.requested"] += r["postal_requested"]
             c["postal_return.delivered"] += r["postal_delivered"]
+            c["results_online"] += r["online_return"]
         else:
             kind = "within_deadline" if due is None or due >= end else "overdue"
             c[f"in_progress.{kind}"] += 1
     c["resolved.early_or_on_time"] = c["resolved.early"] + c["resolved.on_time"]
+    c["received_total"] = c["carried_over"] + c["received"]
     return c
 
 
@@ -51,6 +53,7 @@ def district_figures(dossiers: list[dict], vendor_unit: str, start: date, end: d
         "received": _district_day(d["NgayTiepNhan"]), "due": _district_day(d["NgayHenTra"]),
         "finish": _district_day(d["NgayKetThucXuLy"]), "channel": d["KenhThucHien"],
         "postal_requested": int(d["HinhThucTra"] == 2), "postal_delivered": int(d["TrangThaiTraBuuDien"] == 1),
+        "online_return": int(d["HinhThucTra"] == 3),
     } for d in mine]
     c = _ii06a(rows, start, end)
     for d in mine:
@@ -69,6 +72,7 @@ def ward_figures(dossiers: list[dict], ratings: list[dict], ward_codes: set[str]
     rows = [{
         "received": _iso_day(d["received_at"]), "due": _iso_day(d["due_at"]), "finish": _iso_day(d["finished_at"]),
         "channel": channel[d["channel"]], "postal_requested": int(d["return_method"] == "postal"),
+        "online_return": int(d["return_method"] == "online"),
         "postal_delivered": int(d["postal_delivered"] is True),
     } for d in mine]
     c = _ii06a(rows, start, end)

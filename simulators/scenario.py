@@ -39,11 +39,13 @@ class Figures:
     apologies: int | None = None
     ratings_total: int | None = None
     ratings_satisfied: int | None = None
+    received_total: int | None = None  # carried_over + received
+    results_online: int | None = None  # resolved with the result returned online through the portal
 
     @classmethod
     def parse(cls, raw: dict, where: str) -> Figures:
-        known = {"carried_over", "received", "online", "postal", "resolved", "in_progress", "postal_return",
-                 "apologies", "ratings"}
+        known = {"carried_over", "received", "received_total", "online", "postal", "resolved", "in_progress",
+                 "postal_return", "results_online", "apologies", "ratings"}
         unknown = set(raw) - known
         if unknown:
             raise ScenarioError(f"{where}: unknown key(s) {sorted(unknown)}")
@@ -57,7 +59,8 @@ class Figures:
             within_deadline=progress.get("within_deadline"), overdue=progress.get("overdue"),
             postal_requested=postal_return.get("requested"), postal_delivered=postal_return.get("delivered"),
             apologies=raw.get("apologies"), ratings_total=ratings.get("total"),
-            ratings_satisfied=ratings.get("satisfied"),
+            ratings_satisfied=ratings.get("satisfied"), received_total=raw.get("received_total"),
+            results_online=raw.get("results_online"),
         )
 
     def resolve(self, where: str, online_share: float) -> Figures:
@@ -81,6 +84,19 @@ class Figures:
                  f"{f.early_or_on_time} + {f.late} != {f.resolved_total}")
         if f.resolved_total is None and f.early_or_on_time is not None and f.late is not None:
             f = replace(f, resolved_total=f.early_or_on_time + f.late)
+        if f.received_total is not None:
+            if f.carried_over is not None and f.received is not None \
+                    and f.carried_over + f.received != f.received_total:
+                fail("received_total, carried_over, received",
+                     f"{f.carried_over} + {f.received} != {f.received_total}")
+            if f.received is not None:
+                f = replace(f, carried_over=f.received_total - f.received)
+            elif f.carried_over is not None:
+                f = replace(f, received=f.received_total - f.carried_over)
+            elif f.resolved_total is None or f.within_deadline is None or f.overdue is None:
+                f = replace(f, carried_over=0, received=f.received_total)
+            if min(f.carried_over or 0, f.received or 0) < 0:
+                fail("received_total, carried_over, received", f"received_total {f.received_total} is too small")
         handled_known = f.resolved_total is not None and f.within_deadline is not None and f.overdue is not None
         if f.received is None:
             if not handled_known:
@@ -89,6 +105,9 @@ class Figures:
         if f.carried_over is None:
             co = f.resolved_total + f.within_deadline + f.overdue - f.received if handled_known else 0
             f = replace(f, carried_over=co)
+        if f.received_total is not None and f.carried_over + f.received != f.received_total:
+            fail("received_total, carried_over, received, resolved.total, in_progress",
+                 f"{f.carried_over} + {f.received} != {f.received_total}")
         handled = f.carried_over + f.received
         if handled_known and f.resolved_total + f.within_deadline + f.overdue != handled:
             fail("carried_over + received, resolved.total + in_progress.within_deadline + in_progress.overdue",
@@ -145,6 +164,12 @@ class Figures:
         if not f.postal_delivered <= f.postal_requested <= f.resolved_total:
             fail("postal_return.requested, postal_return.delivered, resolved.total",
                  "need delivered <= requested <= resolved")
+        if f.results_online is None:
+            share = f.online / f.received if f.received else online_share
+            f = replace(f, results_online=min(round(f.resolved_total * share), f.resolved_total - f.postal_requested))
+        if f.results_online + f.postal_requested > f.resolved_total:
+            fail("results_online, postal_return.requested, resolved.total",
+                 f"{f.results_online} + {f.postal_requested} results returned exceed {f.resolved_total} resolved")
         if f.ratings_total is None:
             base = f.ratings_satisfied if f.ratings_satisfied is not None else round(f.resolved_total * 0.4)
             f = replace(f, ratings_total=min(f.resolved_total, base + round(base * 0.05)))
@@ -156,7 +181,7 @@ class Figures:
             f = replace(f, apologies=round(f.late * 0.8))
         if f.apologies > f.late + f.overdue:
             fail("apologies, resolved.late, in_progress.overdue", "more apologies than late dossiers")
-        return f
+        return replace(f, received_total=f.carried_over + f.received)
 
 
 FIELD_KEYS = {
@@ -165,7 +190,7 @@ FIELD_KEYS = {
     "on_time": "resolved.on_time", "late": "resolved.late", "within_deadline": "in_progress.within_deadline",
     "overdue": "in_progress.overdue", "postal_requested": "postal_return.requested",
     "postal_delivered": "postal_return.delivered", "apologies": "apologies", "ratings_total": "ratings.total",
-    "ratings_satisfied": "ratings.satisfied",
+    "ratings_satisfied": "ratings.satisfied", "received_total": "received_total", "results_online": "results_online",
 }
 LEVELS = {"district": ("huyen", 0.6), "wards": ("xa", 0.35)}  # scenario level -> catalogue level, online share
 _PROCEDURE_KEYS = {"code", "name", "field", "level", "duration", "online_level"}
@@ -292,6 +317,7 @@ class Scenario:
 # figures a procedure may leave out that default to its share of the level's (key: what the share is of)
 _SHARED = (("online", "received"), ("postal", "received"), ("early", "early_or_on_time"),
            ("postal_requested", "resolved_total"), ("postal_delivered", "postal_requested"),
+           ("results_online", "resolved_total"),
            ("apologies", "late+overdue"), ("ratings_total", "resolved_total"), ("ratings_satisfied", "ratings_total"))
 
 

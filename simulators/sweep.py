@@ -89,10 +89,12 @@ def figures(draw, scale: int, early_carried: bool = True) -> dict[str, int]:
     postal = draw(st.integers(0, received - online))
     resolved = early + on_time + late
     requested = draw(st.integers(0, resolved))
+    online_results = draw(st.integers(0, resolved - requested))
     rated = draw(st.integers(0, resolved))
     return {"carried_over": carried, "received": received, "online": online, "postal": postal, "early": early,
             "on_time": on_time, "late": late, "within_deadline": within, "overdue": overdue,
             "postal_requested": requested, "postal_delivered": draw(st.integers(0, requested)),
+            "results_online": online_results,
             "apologies": draw(st.integers(0, late + overdue)), "ratings_total": rated,
             "ratings_satisfied": draw(st.integers(0, rated))}
 
@@ -106,10 +108,11 @@ def as_yaml(f: dict[str, int], split: bool = True) -> dict:
             "postal": f["postal"], "resolved": resolved,
             "in_progress": {"within_deadline": f["within_deadline"], "overdue": f["overdue"]},
             "postal_return": {"requested": f["postal_requested"], "delivered": f["postal_delivered"]},
+            "results_online": f["results_online"],
             "apologies": f["apologies"], "ratings": {"total": f["ratings_total"], "satisfied": f["ratings_satisfied"]}}
 
 
-_OPTIONAL = ("online", "postal", "postal_return", "apologies", "ratings")
+_OPTIONAL = ("online", "postal", "postal_return", "results_online", "apologies", "ratings")
 
 
 @st.composite
@@ -143,8 +146,10 @@ def consistent(draw) -> dict:
         raw = as_yaml(whole, split=draw(st.booleans()))
         for key in draw(st.lists(st.sampled_from(_OPTIONAL), unique=True)):
             raw.pop(key)  # left to the simulator's defaults
+        if draw(st.booleans()):  # the total instead of the carried-over figure
+            raw["received_total"] = raw.pop("carried_over") + raw["received"]
         one_stop[level] = raw
-    empty = all(v["carried_over"] + v["received"] == 0 for v in one_stop.values())
+    empty = all(v.get("received_total", v.get("carried_over", 0) + v["received"]) == 0 for v in one_stop.values())
     scenario = {"name": f"random-{province}-{unit}-{start:%Y%m}-{end:%m}", "seed": draw(st.integers(0, 2**31)),
                 "province": {"code": province}, "unit": {"code": unit}, "period": {"from": start, "to": end},
                 "background": empty or draw(st.booleans()), "one_stop": one_stop}
@@ -220,6 +225,20 @@ def _break_period(raw, k):
     return "period"
 
 
+def _break_received_total(raw, k):
+    level = _first_level(raw)
+    carried = level["carried_over"] if "carried_over" in level else level["received_total"] - level["received"]
+    level["carried_over"], level["received_total"] = carried, carried + level["received"] + k
+    return "received_total"
+
+
+def _break_results_online(raw, k):
+    level = _first_level(raw)
+    level["postal_return"] = {"requested": 0, "delivered": 0}
+    level["results_online"] = level["resolved"]["total"] + k
+    return "results_online"
+
+
 def _break_wards(raw, k):
     province, unit = raw["province"]["code"], raw["unit"]["code"]
     official = next(n for p, u, n in _units() if (p, u) == (province, unit))
@@ -241,7 +260,8 @@ def _break_duration(raw, k):
 
 
 BREAKS = (_break_total, _break_online, _break_handled, _break_postal, _break_ratings, _break_apologies,
-          _break_procedure, _break_period, _break_wards, _break_duration)
+          _break_procedure, _break_period, _break_wards, _break_duration, _break_received_total,
+          _break_results_online)
 
 
 @st.composite

@@ -127,8 +127,9 @@ class GeneratedWorld:
         frames = []
         n_background = config.dossiers if (scenario is None or scenario.background) else 0
         if n_background:
-            bg = dossiers.background(rng, cal, n_background, procs, wards, districts, start, end, as_of,
-                                     district_share=0.2 if districts else 0.0)
+            # after the reform the district-level system serves the provincial centre's own dossiers
+            bg = dossiers.background(rng, cal, n_background, procs, wards, districts or [province_code], start, end,
+                                     as_of)
             if scenario:
                 scenario_units = set(scenario.ward_codes) | {scenario.unit_code}
                 near = bg.submitted.to_numpy(dtype="datetime64[s]") >= (p_start - np.timedelta64(120, "D"))
@@ -202,9 +203,11 @@ class GeneratedWorld:
                 d.outcome, d.return_method, d.postal_delivered, d.rated_at::timestamp as rated_at, d.rating,
                 d.apology_at::timestamp as apology_at, d.apology_new_due::date as apology_new_due,
                 d.has_digitised_inputs, d.result_digitised, d.paid_online, d.applicant_type,
-                case when d.system = 'district' then 'H{province_code}.' || d.unit_code
+                case when d.system = 'district' and d.unit_code = '{province_code}' then 'H{province_code}'
+                     when d.system = 'district' then 'H{province_code}.' || d.unit_code
                      else 'W' || d.unit_code end as vendor_unit,
-                case when d.system = 'district' then 'H{province_code}.' || d.unit_code
+                case when d.system = 'district' and d.unit_code = '{province_code}' then 'H{province_code}'
+                     when d.system = 'district' then 'H{province_code}.' || d.unit_code
                      else 'W' || d.unit_code end || '-' || strftime(d.submitted::timestamp, '%y%m%d') || '-'
                      || lpad(d.idx::varchar, 7, '0') as dossier_id,
                 case when d.applicant_type = 2 then p.business else p.full_name end as applicant_name,

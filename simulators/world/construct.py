@@ -23,9 +23,11 @@ is too small, or into a bucket that cannot hold carried-over ones while carried_
 Rules kept so that the bucket does not depend on a reading of the rules that differs between
 versions of the warehouse: at most one supplement request (Decision 766/QĐ-TTg counts two or more as
 late), every finished dossier has a finish time and a completion state of processed (9) or returned
-(10), due dates equal the statutory computation (receipt + working days + supplement wait, Decree
-61/2018 art. 19 as amended by Decree 107/2021 and 118/2025), and no overdue dossier is waiting for a
-supplement at period end.
+(10), due dates equal the statutory computation (receipt + working days, a receipt after 17:00
+counting from the next working day, plus the supplement wait: the new due date is the old one plus
+the time from request to resumption — DVCAPI CaculateTime.cs, as recorded in the project's domain
+facts 3.3), and no overdue dossier is waiting for a supplement at period end (form II.06a counts
+dossiers awaiting a supplement inside the on-time groups).
 """
 
 from __future__ import annotations

@@ -147,6 +147,11 @@ def scenario_extras(rng, dossiers: pd.DataFrame, bucket: np.ndarray, figures: Fi
     finish = dossiers.finish.to_numpy(dtype="datetime64[s]")
     dossiers.loc[postal, "returned"] = finish[postal] + np.timedelta64(2 * 3600, "s")
     dossiers.loc[postal[: figures.postal_delivered], "postal_delivered"] = True
+    # exactly results_online of the other resolved ones get their result through the portal, online ones first
+    others = resolved[figures.postal_requested:]
+    others = others[np.argsort(dossiers.channel.to_numpy()[others] != 2, kind="stable")]
+    dossiers.loc[others, "return_method"] = 1
+    dossiers.loc[others[: figures.results_online], "return_method"] = 3
     rated = resolved[: figures.ratings_total]
     rated_at = np.minimum(finish[rated] + rng.integers(600, 2 * 86400, rated.size).astype("timedelta64[s]"), end_s)
     rated_at = np.maximum(rated_at, finish[rated])
