@@ -272,6 +272,14 @@ def inconsistent(draw) -> tuple[dict, str]:
     return raw, key
 
 
+def period_kind(start: date, end: date) -> str:
+    from simulators.scenario import period_types
+
+    kinds = period_types(start, end)
+    months_ = (end.year - start.year) * 12 + end.month - start.month + 1
+    return f"{months_} months from January" if kinds == ["ytd"] else kinds[0]
+
+
 def attempt(raw: dict, world_dossiers: int = 300) -> tuple[str, str]:
     """(outcome, detail) for a consistent draw: reproduced | rejected | mismatch."""
     from simulators.report_count import scenario_mismatches
@@ -305,7 +313,7 @@ def sweep(consistent_n: int, inconsistent_n: int) -> int:
     """Try the draws, print counts and wall time; 0 when every consistent one reproduced and every
     inconsistent one was rejected naming its key."""
     started = time.perf_counter()
-    outcomes, examples = Counter(), []
+    outcomes, examples, reasons, kinds = Counter(), [], Counter(), Counter()
     common = {"database": None, "phases": [Phase.generate], "deadline": None,
               "suppress_health_check": list(HealthCheck)}
 
@@ -314,6 +322,9 @@ def sweep(consistent_n: int, inconsistent_n: int) -> int:
     def run_consistent(raw):
         outcome, detail = attempt(raw)
         outcomes[f"consistent {outcome}"] += 1
+        after = raw["period"]["from"] >= date(2025, 7, 1)
+        unit = raw["unit"].get("level", "district") + (" from 1 July 2025" if after else "")
+        kinds[f"{unit}, {period_kind(raw['period']['from'], raw['period']['to'])}"] += 1
         if outcome != "reproduced" and len(examples) < 10:
             examples.append(f"{raw['name']}: {outcome}: {detail}")
 
@@ -325,6 +336,7 @@ def sweep(consistent_n: int, inconsistent_n: int) -> int:
         outcome = "accepted" if message is None else ("rejected naming the key" if key in message
                                                       else "rejected, key not named")
         outcomes[f"inconsistent {outcome}"] += 1
+        reasons[key] += 1
         if outcome != "rejected naming the key" and len(examples) < 10:
             examples.append(f"{raw['name']} (broken: {key}): {outcome}: {message}")
 
@@ -336,6 +348,8 @@ def sweep(consistent_n: int, inconsistent_n: int) -> int:
         print(f"{key:<42} {outcomes[key]:>6}")
     print(f"{'tried':<42} {sum(outcomes.values()):>6}")
     print(f"wall time {elapsed:.0f} s")
+    print("consistent draws by unit and period: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
+    print("broken rules tried: " + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())))
     for line in examples:
         print("  " + line)
     bad = sum(v for k, v in outcomes.items() if k not in ("consistent reproduced", "inconsistent rejected naming the key"))
