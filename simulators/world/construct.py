@@ -263,8 +263,9 @@ def build(rng, cal: WorkingCalendar, the_plan: Plan, proc_pool: np.ndarray, dura
     due = day[g["r"] + g["d"] + g["w"] - 1]
     req1 = np.where(has, day[np.minimum(g["r"] + 1, day.size) - 1].astype("datetime64[s]")
                     + np.timedelta64(9 * 3600 + 1800, "s"), _NAT_S)
+    # answered at the time of day it was asked: the wait is w working days whether counted in days or hours
     res1 = np.where(has, day[np.minimum(g["r"] + 1 + g["w"], day.size) - 1].astype("datetime64[s]")
-                    + np.timedelta64(14 * 3600, "s"), _NAT_S)
+                    + np.timedelta64(9 * 3600 + 1800, "s"), _NAT_S)
     done = g["f"] > 0
     f_day = day[np.where(done, g["f"], 1) - 1]
     finish = f_day.astype("datetime64[s]") + (8 * 3600 + rng.integers(0, 8 * 3600, n)).astype("timedelta64[s]")
