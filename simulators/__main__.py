@@ -1,6 +1,7 @@
 """`python -m simulators serve`: start the three simulated source systems until Ctrl-C.
 
 Prints the base URLs; `--scenario FILE` makes the systems reproduce a published report.
+`python -m simulators check-scenario FILE` says whether a report can be reproduced, and why not.
 """
 
 from __future__ import annotations
@@ -33,6 +34,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--dossiers", type=int, help="background volume of dossiers (default: the world's)")
     serve.add_argument("--fault", type=_fault, action="append", default=[], help="NAME=RATE, repeatable")
     serve.add_argument("--slow-seconds", type=float, default=5.0)
+    check = sub.add_parser("check-scenario", help="say in seconds whether a scenario file can be reproduced, "
+                                                  "and why not")
+    check.add_argument("file", type=Path, help="scenario YAML (see simulators/scenarios/FORMAT.md)")
+    sweep = sub.add_parser("sweep", help="try many random scenarios (consistent: must reproduce; broken: must be "
+                                         "rejected naming the key); needs the dev dependencies")
+    sweep.add_argument("--consistent", type=int, default=200)
+    sweep.add_argument("--inconsistent", type=int, default=100)
     pki = sub.add_parser("pki", help="write the simulated PKI's trust store and a world's revocation list")
     pki.add_argument("out", type=Path, help="writes OUT/trust_store/*.pem and OUT/revocations.csv")
     pki.add_argument("--scenario", type=Path)
@@ -55,8 +63,41 @@ def build_world(args):
     return build_world(WorldConfig(**kwargs))
 
 
+_BUCKET_NAMES = ("early", "on time", "late", "open within deadline", "open overdue")
+
+
+def check_scenario(path: Path) -> int:
+    """0 and the construction plan when the scenario is constructible; 1 and the reason (keys named) when not."""
+    import numpy as np
+
+    from simulators.scenario import ScenarioError, load_scenario
+    from simulators.world import check_scenario as construct
+
+    started = time.perf_counter()
+    try:
+        scenario = load_scenario(path)
+        groups = construct(scenario)
+    except (ScenarioError, OSError) as exc:
+        print(f"NOT constructible: {exc}")
+        return 1
+    print(f"constructible: scenario {scenario.name}, {scenario.period_from} to {scenario.period_to}")
+    for label, _, bucket in groups:
+        new, carried = (np.bincount(bucket[part] % 10, minlength=5) for part in (bucket < 10, bucket >= 10))
+        parts = ", ".join(f"{name} {n}+{c}" for name, n, c in zip(_BUCKET_NAMES, new, carried, strict=True))
+        print(f"  {label.removeprefix(f'scenario {scenario.name} ')}: {bucket.size} dossiers "
+              f"(received in the period + before it): {parts}")
+    print(f"checked in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "check-scenario":
+        return check_scenario(args.file)
+    if args.command == "sweep":
+        from simulators.sweep import sweep
+
+        return sweep(args.consistent, args.inconsistent)
     if args.command == "pki":
         from simulators.world import pki
 

@@ -7,7 +7,7 @@ plausible values consistent with what it gives, and rejects contradictions namin
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import yaml
@@ -39,11 +39,13 @@ class Figures:
     apologies: int | None = None
     ratings_total: int | None = None
     ratings_satisfied: int | None = None
+    received_total: int | None = None  # carried_over + received
+    results_online: int | None = None  # resolved with the result returned online through the portal
 
     @classmethod
     def parse(cls, raw: dict, where: str) -> Figures:
-        known = {"carried_over", "received", "online", "postal", "resolved", "in_progress", "postal_return",
-                 "apologies", "ratings"}
+        known = {"carried_over", "received", "received_total", "online", "postal", "resolved", "in_progress",
+                 "postal_return", "results_online", "apologies", "ratings"}
         unknown = set(raw) - known
         if unknown:
             raise ScenarioError(f"{where}: unknown key(s) {sorted(unknown)}")
@@ -57,7 +59,8 @@ class Figures:
             within_deadline=progress.get("within_deadline"), overdue=progress.get("overdue"),
             postal_requested=postal_return.get("requested"), postal_delivered=postal_return.get("delivered"),
             apologies=raw.get("apologies"), ratings_total=ratings.get("total"),
-            ratings_satisfied=ratings.get("satisfied"),
+            ratings_satisfied=ratings.get("satisfied"), received_total=raw.get("received_total"),
+            results_online=raw.get("results_online"),
         )
 
     def resolve(self, where: str, online_share: float) -> Figures:
@@ -81,6 +84,19 @@ class Figures:
                  f"{f.early_or_on_time} + {f.late} != {f.resolved_total}")
         if f.resolved_total is None and f.early_or_on_time is not None and f.late is not None:
             f = replace(f, resolved_total=f.early_or_on_time + f.late)
+        if f.received_total is not None:
+            if f.carried_over is not None and f.received is not None \
+                    and f.carried_over + f.received != f.received_total:
+                fail("received_total, carried_over, received",
+                     f"{f.carried_over} + {f.received} != {f.received_total}")
+            if f.received is not None:
+                f = replace(f, carried_over=f.received_total - f.received)
+            elif f.carried_over is not None:
+                f = replace(f, received=f.received_total - f.carried_over)
+            elif f.resolved_total is None or f.within_deadline is None or f.overdue is None:
+                f = replace(f, carried_over=0, received=f.received_total)
+            if min(f.carried_over or 0, f.received or 0) < 0:
+                fail("received_total, carried_over, received", f"received_total {f.received_total} is too small")
         handled_known = f.resolved_total is not None and f.within_deadline is not None and f.overdue is not None
         if f.received is None:
             if not handled_known:
@@ -89,6 +105,9 @@ class Figures:
         if f.carried_over is None:
             co = f.resolved_total + f.within_deadline + f.overdue - f.received if handled_known else 0
             f = replace(f, carried_over=co)
+        if f.received_total is not None and f.carried_over + f.received != f.received_total:
+            fail("received_total, carried_over, received, resolved.total, in_progress",
+                 f"{f.carried_over} + {f.received} != {f.received_total}")
         handled = f.carried_over + f.received
         if handled_known and f.resolved_total + f.within_deadline + f.overdue != handled:
             fail("carried_over + received, resolved.total + in_progress.within_deadline + in_progress.overdue",
@@ -145,6 +164,12 @@ class Figures:
         if not f.postal_delivered <= f.postal_requested <= f.resolved_total:
             fail("postal_return.requested, postal_return.delivered, resolved.total",
                  "need delivered <= requested <= resolved")
+        if f.results_online is None:
+            share = f.online / f.received if f.received else online_share
+            f = replace(f, results_online=min(round(f.resolved_total * share), f.resolved_total - f.postal_requested))
+        if f.results_online + f.postal_requested > f.resolved_total:
+            fail("results_online, postal_return.requested, resolved.total",
+                 f"{f.results_online} + {f.postal_requested} results returned exceed {f.resolved_total} resolved")
         if f.ratings_total is None:
             base = f.ratings_satisfied if f.ratings_satisfied is not None else round(f.resolved_total * 0.4)
             f = replace(f, ratings_total=min(f.resolved_total, base + round(base * 0.05)))
@@ -156,17 +181,50 @@ class Figures:
             f = replace(f, apologies=round(f.late * 0.8))
         if f.apologies > f.late + f.overdue:
             fail("apologies, resolved.late, in_progress.overdue", "more apologies than late dossiers")
-        return f
+        return replace(f, received_total=f.carried_over + f.received)
+
+
+FIELD_KEYS = {
+    "carried_over": "carried_over", "received": "received", "online": "online", "postal": "postal",
+    "resolved_total": "resolved.total", "early_or_on_time": "resolved.early_or_on_time", "early": "resolved.early",
+    "on_time": "resolved.on_time", "late": "resolved.late", "within_deadline": "in_progress.within_deadline",
+    "overdue": "in_progress.overdue", "postal_requested": "postal_return.requested",
+    "postal_delivered": "postal_return.delivered", "apologies": "apologies", "ratings_total": "ratings.total",
+    "ratings_satisfied": "ratings.satisfied", "received_total": "received_total", "results_online": "results_online",
+}
+LEVELS = {"district": ("huyen", 0.6), "wards": ("xa", 0.35)}  # scenario level -> catalogue level, online share
+_PROCEDURE_KEYS = {"code", "name", "field", "level", "duration", "online_level"}
 
 
 @dataclass(frozen=True)
 class ProcedureFigures:
+    """Figures for one procedure at one handling level; a code missing from the catalogue is added."""
+
     code: str
     name: str | None
     field: str | None
     level: str  # district | wards
-    received: int
-    online: int
+    duration: int | None  # statutory working days, for a procedure added to the catalogue
+    online_level: int | None  # 2, 3 or 4, for a procedure added to the catalogue
+    figures: Figures
+
+    @classmethod
+    def parse(cls, raw: dict, where: str) -> ProcedureFigures:
+        if not isinstance(raw, dict):
+            raise ScenarioError(f"{where}: each procedure is a mapping with a code")
+        code = str(_require(raw, "code", where))
+        where = f"{where}[{code}]"
+        level = raw.get("level", "district")
+        if level not in LEVELS:
+            raise ScenarioError(f"{where}.level must be district or wards, got {level!r}")
+        for key in ("duration", "online_level"):
+            if raw.get(key) is not None and (not isinstance(raw[key], int) or raw[key] < 1):
+                raise ScenarioError(f"{where}.{key} must be a positive integer, got {raw[key]!r}")
+        if raw.get("online_level") not in (None, 2, 3, 4):
+            raise ScenarioError(f"{where}.online_level must be 2, 3 or 4")
+        figures = Figures.parse({k: v for k, v in raw.items() if k not in _PROCEDURE_KEYS}, where)
+        return cls(code, raw.get("name"), raw.get("field"), level, raw.get("duration"), raw.get("online_level"),
+                   figures)
 
 
 @dataclass(frozen=True)
@@ -197,7 +255,115 @@ class Scenario:
     documents: DocumentFigures | None = None
     certificates_personal: int | None = None
     certificates_organisation: int | None = None
+    unit_level: str = "district"  # district | ward: a ward/commune's own report (one_stop.wards is that unit)
+    district_code: str = ""  # the district-level unit: the unit itself, or the ward's district
     source: Path | None = field(default=None, compare=False)
+
+    @property
+    def after_reform(self) -> bool:
+        """A period from 1 July 2025: units of the two-level list, communes directly under the province."""
+        from simulators.world.catalog import REFORM
+
+        return self.period_from >= REFORM
+
+    @property
+    def ward_codes(self) -> tuple[str, ...]:
+        """The wards/communes whose one-stop dossiers make one_stop.wards."""
+        from simulators.world.catalog import wards_of
+
+        if self.unit_level == "ward":
+            return (self.unit_code,)
+        return tuple(wards_of(self.province_code, self.unit_code).ward_code)
+
+    @property
+    def period_type(self) -> str:
+        """The rpt_* period_type whose row holds this scenario's figures."""
+        return period_types(self.period_from, self.period_to)[0]
+
+    def groups(self, level: str) -> tuple[Figures | None, list[tuple[ProcedureFigures, Figures]]]:
+        """Resolved figures of a level's dossiers outside the named procedures, and of each named one.
+
+        The level's figures include its procedures', so the rest is the difference; a procedure leaves a
+        figure the level gives as 0 at 0. Raises ScenarioError naming the keys when they do not fit.
+        """
+        where = f"scenario {self.name} one_stop.{level}"
+        given = self.district if level == "district" else self.ward_level
+        share = LEVELS[level][1]
+        named = []
+        for p in self.procedures:
+            if p.level != level:
+                continue
+            label = f"scenario {self.name} procedures[{p.code}]"
+            figures = p.figures if given is None else _within(p.figures, given.resolve(where, share), given, label,
+                                                               share)
+            named.append((p, figures.resolve(label, share)))
+        if given is None:
+            return None, named
+        rest = {}
+        for key, value in vars(given).items():
+            if value is None:
+                rest[key] = None
+                continue
+            inside = sum(getattr(f, key) for _, f in named)
+            if inside > value:
+                codes = ", ".join(p.code for p, _ in named)
+                raise ScenarioError(f"{where}: {FIELD_KEYS[key]} = {value} is less than the sum over its procedures "
+                                    f"({codes}) = {inside}: procedures[*].{FIELD_KEYS[key]} and "
+                                    f"one_stop.{level}.{FIELD_KEYS[key]} contradict each other")
+            rest[key] = value - inside
+        return Figures(**rest).resolve(where + (" outside the named procedures" if named else ""), share), named
+
+
+# figures a procedure may leave out that default to its share of the level's (key: what the share is of)
+_SHARED = (("online", "received"), ("postal", "received"), ("early", "early_or_on_time"),
+           ("postal_requested", "resolved_total"), ("postal_delivered", "postal_requested"),
+           ("results_online", "resolved_total"),
+           ("apologies", "late+overdue"), ("ratings_total", "resolved_total"), ("ratings_satisfied", "ratings_total"))
+
+
+def _basis(f: Figures, key: str) -> int:
+    return f.late + f.overdue if key == "late+overdue" else getattr(f, key)
+
+
+def _within(figures: Figures, level: Figures, given: Figures, where: str, share: float) -> Figures:
+    """A procedure's figures with what it leaves out chosen to fit inside the level's given figures.
+
+    A figure the level gives as 0 stays 0; the shared figures (_SHARED) are the procedure's pro-rata
+    part of the level's, rounded down, so the rest of the level stays non-negative where it can.
+    """
+    zeros = {k: 0 for k, v in vars(given).items() if v == 0 and getattr(figures, k) is None}
+    figures = replace(figures, **zeros)
+    own = figures.resolve(where, share)
+    for key, basis in _SHARED:
+        if getattr(figures, key) is not None or getattr(given, key) is None:
+            continue
+        whole = _basis(level, basis)
+        part = _basis(own, basis)
+        figures = replace(figures, **{key: getattr(level, key) * part // whole if whole else 0})
+        own = figures.resolve(where, share)
+    return figures
+
+
+def period_types(start: date, end: date) -> list[str]:
+    """The standard report periods (int_report_periods) that [start, end] is, most specific first.
+
+    'ytd' is N months from January ("7 tháng đầu năm", "9 tháng"), the form of cumulative reports.
+    """
+    if start.day != 1 or (end + timedelta(days=1)).day != 1 or end < start:
+        return []
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    kinds = []
+    if months == 1:
+        kinds.append("month")
+    if months == 3 and start.month in (1, 4, 7, 10):
+        kinds.append("quarter")
+    if months == 6 and start.month in (1, 7):
+        kinds.append("half")
+    if months == 12 and start.month == 1:
+        kinds.append("year")
+    if start.month == 1 and end.year == start.year:
+        kinds.append("ytd")
+    return kinds
 
 
 def _require(raw: dict, key: str, where: str):
@@ -216,6 +382,9 @@ def parse_scenario(raw: dict, where: str = "scenario") -> Scenario:
         period_from, period_to = date.fromisoformat(period_from), date.fromisoformat(str(period_to))
     if period_to < period_from:
         raise ScenarioError(f"{where}: period.from and period.to contradict each other ({period_from} > {period_to})")
+    if not period_types(period_from, period_to):
+        raise ScenarioError(f"{where}: period {period_from}..{period_to} is not a report period the warehouse "
+                            "publishes (a month, a quarter, N months from January, a half or a year)")
     one_stop = raw.get("one_stop") or {}
     unknown = set(one_stop) - {"district", "wards"}
     if unknown:
@@ -234,17 +403,18 @@ def parse_scenario(raw: dict, where: str = "scenario") -> Scenario:
                 and sum(parts) != documents.outgoing_electronic:
             raise ScenarioError(f"{where}: documents.signed.* and documents.outgoing_electronic contradict each "
                                 f"other: {sum(parts)} != {documents.outgoing_electronic}")
-    procs = tuple(
-        ProcedureFigures(str(_require(p, "code", where + " procedures")), p.get("name"), p.get("field"),
-                         p.get("level", "district"), int(p.get("received", 0)), int(p.get("online", 0)))
-        for p in raw.get("procedures") or []
-    )
-    for p in procs:
-        if p.online > p.received:
-            raise ScenarioError(f"{where}: procedures[{p.code}].online and .received contradict each other")
-        if p.level not in ("district", "wards"):
-            raise ScenarioError(f"{where}: procedures[{p.code}].level must be district or wards")
+    procs = tuple(ProcedureFigures.parse(p, where + " procedures") for p in raw.get("procedures") or [])
+    seen = [(p.code, p.level) for p in procs]
+    if len(set(seen)) != len(seen):
+        raise ScenarioError(f"{where}: procedures lists a code twice at the same level")
     certs = raw.get("certificates") or {}
+    unit_level = unit.get("level", "district")
+    if unit_level not in ("district", "ward"):
+        raise ScenarioError(f"{where}: unit.level must be district or ward, got {unit_level!r}")
+    if unit_level == "ward":
+        if district is not None or any(p.level == "district" for p in procs) or unit.get("wards") is not None:
+            raise ScenarioError(f"{where}: unit.level is ward, so one_stop.district, procedures at district level "
+                                "and unit.wards do not apply (a ward/commune's figures go under one_stop.wards)")
     scenario = Scenario(
         name=name, seed=int(seed), province_code=str(_require(province, "code", where + " province")),
         province_name=province.get("name", ""), unit_code=str(_require(unit, "code", where + " unit")),
@@ -252,18 +422,45 @@ def parse_scenario(raw: dict, where: str = "scenario") -> Scenario:
         background=bool(raw.get("background", True)), description=str(raw.get("description", "")).strip(),
         district=district, ward_level=wards, procedures=procs, documents=documents,
         certificates_personal=certs.get("personal"), certificates_organisation=certs.get("organisation"),
+        unit_level=unit_level,
     )
     # resolving validates identities now, so a bad file fails at load time with the keys named
-    for level, figures, share in (("district", district, 0.6), ("wards", wards, 0.35)):
-        if figures is not None:
-            figures.resolve(f"{where} one_stop.{level}", share)
-    _check_wards(scenario, where)
-    return scenario
+    for level in LEVELS:
+        scenario.groups(level)
+    return replace(scenario, district_code=_check_unit(scenario, where))
 
 
-def _check_wards(scenario: Scenario, where: str) -> None:
-    from simulators.world.catalog import wards_of
+def _check_unit(scenario: Scenario, where: str) -> str:
+    """The district-level unit of the scenario ("" after the reform), checked against the official list."""
+    from simulators.world.catalog import REFORM, current_units, legacy_units, wards_of
 
+    if scenario.period_from < REFORM <= scenario.period_to:
+        raise ScenarioError(f"{where}: period {scenario.period_from}..{scenario.period_to} spans 1 July 2025, when "
+                            "districts were abolished and communes merged (Resolution 202/2025/QH15): one unit's "
+                            "report period is either before or from that date")
+    if scenario.after_reform:
+        if scenario.unit_level != "ward":
+            raise ScenarioError(f"{where}: unit.level must be ward for a period from 1 July 2025: there is no "
+                                "district level any more (Resolution 202/2025/QH15); give a commune/ward of the "
+                                "current list")
+        try:
+            units = current_units(scenario.province_code)
+        except ValueError as exc:
+            raise ScenarioError(f"{where}: province.code: {exc}") from exc
+        if not (units.ward_code == scenario.unit_code).any():
+            raise ScenarioError(f"{where}: unit.code {scenario.unit_code!r} is not a commune/ward of province "
+                                f"{scenario.province_code!r} in the list from 1 July 2025 (Decision 19/2025/QĐ-TTg)")
+        return ""
+    if scenario.unit_level == "ward":
+        try:
+            units = legacy_units(scenario.province_code)
+        except ValueError as exc:
+            raise ScenarioError(f"{where}: province.code: {exc}") from exc
+        match = units[units.ward_code == scenario.unit_code]
+        if match.empty:
+            raise ScenarioError(f"{where}: unit.code {scenario.unit_code!r} is not a ward/commune of province "
+                                f"{scenario.province_code!r} in the official list")
+        return str(match.district_code.iloc[0])
     try:
         official = len(wards_of(scenario.province_code, scenario.unit_code))
     except ValueError as exc:
@@ -271,6 +468,7 @@ def _check_wards(scenario: Scenario, where: str) -> None:
     if scenario.wards is not None and scenario.wards != official:
         raise ScenarioError(f"{where}: unit.wards is {scenario.wards} but the official list has {official} "
                             f"wards/communes for unit {scenario.unit_code}")
+    return scenario.unit_code
 
 
 def load_scenario(path: str | Path) -> Scenario:

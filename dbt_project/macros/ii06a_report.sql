@@ -2,9 +2,17 @@
   Report form II.06a figures by a grain (unit, handling level, period, and optionally a procedure).
   The one home of the II.06a column definitions; rpt_dossier_period and rpt_procedure_period call it.
 #}
+{#- null-safe: a unit without a known parent (parent_unit_code null) must still join its own figures -#}
+{% macro _same_grain(left, right, columns) -%}
+{%- for column in columns -%}
+{{ left }}.{{ column }} is not distinct from {{ right }}.{{ column }}{{ ' and ' if not loop.last }}
+{%- endfor -%}
+{%- endmacro %}
+
 {% macro ii06a_report(extra_grain=[]) -%}
 {%- set base = ['unit_code', 'parent_unit_code', 'handling_level'] + extra_grain -%}
-{%- set grain = (base + ['period_type', 'period_start', 'period_end']) | join(', ') -%}
+{%- set grain_columns = base + ['period_type', 'period_start', 'period_end'] -%}
+{%- set grain = grain_columns | join(', ') -%}
 {%- set prefixed_d, prefixed_g = [], [] -%}
 {%- for column in base -%}{%- do prefixed_d.append('d.' ~ column) -%}{%- endfor -%}
 {%- for column in base + ['period_type', 'period_start', 'period_end'] -%}{%- do prefixed_g.append('g.' ~ column) -%}{%- endfor -%}
@@ -52,6 +60,7 @@ figures as (
                          and {{ open_overdue_at('period_end') }}) as in_progress_overdue,
         count(*) filter (where finished_date <= period_end and postal_return_requested) as postal_return_requested,
         count(*) filter (where finished_date <= period_end and postal_returned) as postal_returned,
+        count(*) filter (where finished_date <= period_end and result_returned_online) as results_returned_online,
         count(*) filter (where finished_date <= period_end and result_digitised) as results_digitised
     from handled
     group by all
@@ -88,6 +97,7 @@ final as (
         {{ grain_g }},
         coalesce(f.carried_over, 0) as carried_over,
         coalesce(f.received_new, 0) as received_new,
+        coalesce(f.carried_over, 0) + coalesce(f.received_new, 0) as received_total,
         coalesce(f.received_online, 0) as received_online,
         coalesce(f.received_direct, 0) as received_direct,
         coalesce(f.received_postal, 0) as received_postal,
@@ -102,15 +112,15 @@ final as (
         f.received_online / nullif(f.received_new, 0) as online_rate,
         coalesce(f.postal_return_requested, 0) as postal_return_requested,
         coalesce(f.postal_returned, 0) as postal_returned,
+        coalesce(f.results_returned_online, 0) as results_returned_online,
         coalesce(a.apologies_issued, 0) as apologies_issued,
         coalesce(r.ratings_total, 0) as ratings_total,
         coalesce(r.ratings_satisfied, 0) as ratings_satisfied,
         coalesce(f.results_digitised, 0) as results_digitised
     from grain as g
-    left join figures as f using ({{ grain }})
-    left join ratings as r using ({{ grain }})
-    left join apology_counts as a
-        using ({{ grain }})
+    left join figures as f on {{ _same_grain('g', 'f', grain_columns) }}
+    left join ratings as r on {{ _same_grain('g', 'r', grain_columns) }}
+    left join apology_counts as a on {{ _same_grain('g', 'a', grain_columns) }}
 )
 
 select * from final

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from cchc.calendar import calendar
-from simulators.scenario import Scenario
-from simulators.world import catalog, documents, dossiers, serving
+from simulators.scenario import LEVELS, Scenario, ScenarioError
+from simulators.world import catalog, construct, documents, dossiers, serving
 
 DEFAULT_DISTRICTS = ("003", "004", "005", "006")  # Tây Hồ, Long Biên, Cầu Giấy, Đống Đa (Hà Nội)
 
@@ -97,10 +97,17 @@ class GeneratedWorld:
         rng = np.random.default_rng(scenario.seed if scenario else config.seed)
         cal = calendar()
         province_code = scenario.province_code if scenario else config.province_code
-        units = catalog.legacy_units(province_code)
+        reform = scenario is not None and scenario.after_reform
+        units = (catalog.current_units if reform else catalog.legacy_units)(province_code)
+        communes = None  # after the reform: the communes simulated, directly under the province
+        if reform:
+            others = [c for c in units.ward_code if c != scenario.unit_code][: 8 * config.extra_districts]
+            communes = [scenario.unit_code, *(others if scenario.background else [])]
+            districts = []
+        elif scenario:
+            others = [c for c in units.district_code.unique() if c != scenario.district_code][: config.extra_districts]
+            districts = [scenario.district_code, *(others if scenario.background else [])]
         if scenario:
-            others = [c for c in units.district_code.unique() if c != scenario.unit_code][: config.extra_districts]
-            districts = [scenario.unit_code, *(others if scenario.background else [])]
             p_start, p_end = _days(scenario.period_from), _days(scenario.period_to)
             first = (scenario.period_from.replace(day=1) - timedelta(days=150)).replace(day=1)
             self.start, self.end = first, scenario.period_to + timedelta(days=62)
@@ -114,32 +121,26 @@ class GeneratedWorld:
         self.catalogue_at = datetime.combine(self.start - timedelta(days=30), datetime.min.time())
         as_of = np.datetime64(config.as_of or datetime.combine(self.end, datetime.max.time()).replace(microsecond=0), "s")
         start, end = _days(self.start), _days(self.end)
-        wards = units[units.district_code.isin(districts)].reset_index(drop=True)
+        wards = (units[units.ward_code.isin(communes)] if reform else units[units.district_code.isin(districts)]
+                 ).reset_index(drop=True)
         procs = catalog.procedures().copy()
         frames = []
         n_background = config.dossiers if (scenario is None or scenario.background) else 0
         if n_background:
-            bg = dossiers.background(rng, cal, n_background, procs, wards, districts, start, end, as_of)
+            # after the reform the district-level system serves the provincial centre's own dossiers
+            bg = dossiers.background(rng, cal, n_background, procs, wards, districts or [province_code], start, end,
+                                     as_of)
             if scenario:
-                scenario_units = set(wards.ward_code[wards.district_code == scenario.unit_code]) | {scenario.unit_code}
+                scenario_units = set(scenario.ward_codes) | {scenario.unit_code}
                 near = bg.submitted.to_numpy(dtype="datetime64[s]") >= (p_start - np.timedelta64(120, "D"))
                 bg = bg[~(bg.unit_code.isin(scenario_units).to_numpy() & near)]
             frames.append(dossiers.assign_extras(rng, cal, bg.reset_index(drop=True), as_of))
         if scenario:
-            unit_wards = wards.ward_code[wards.district_code == scenario.unit_code].to_numpy()
-            for level, figures, system, unit_codes, share in (
-                ("district", scenario.district, dossiers.DISTRICT, np.array([scenario.unit_code]), 0.6),
-                ("wards", scenario.ward_level, dossiers.WARD, unit_wards, 0.35),
-            ):
-                if figures is None:
-                    continue
-                where = f"scenario {scenario.name} one_stop.{level}"
-                resolved = figures.resolve(where, share)
-                frame, bucket = dossiers.scenario_level(rng, cal, resolved, system, procs, unit_codes,
-                                                        scenario.unit_code, p_start, p_end, as_of, where)
-                frame = dossiers.assign_extras(rng, cal, frame, as_of)
-                dossiers.scenario_extras(rng, frame, bucket, resolved, p_start, p_end, where)
-                frames.append(frame)
+            procs = with_scenario_procedures(procs, scenario)
+            frames += [frame for _, frame, _ in scenario_dossiers(rng, cal, scenario, procs, self.end)]
+        if not frames:
+            raise ScenarioError(f"scenario {scenario.name}: no dossiers to serve — every figure is 0 and background "
+                                "is false")
         table = pd.concat(frames, ignore_index=True)
         table = table.sort_values("submitted", kind="stable").reset_index(drop=True)
         table["idx"] = np.arange(len(table))
@@ -151,9 +152,9 @@ class GeneratedWorld:
         procs["idx"] = np.arange(len(procs))
         self.con.register("procs_df", procs)
         self.con.execute("create table w_procedure as select * from procs_df")
-        self._load_units(units, districts, province_code)
+        self._load_units(wards, units.province_name.iloc[0], province_code, reform)
         self._load_dossiers(table, province_code)
-        self._load_documents(rng, cal, units, districts, start, end, scenario,
+        self._load_documents(rng, cal, wards, districts, start, end, scenario,
                              (p_start, p_end) if scenario else None, config)
 
     def _load_people(self, rng, n: int, province_code: str) -> None:
@@ -173,16 +174,17 @@ class GeneratedWorld:
             create table w_person as select person, full_name, id_number, phone, business,
                 'user' || person || '.' || right(id_number, 4) || '@gmail.com' as email from people_df""")
 
-    def _load_units(self, units: pd.DataFrame, districts: list[str], province_code: str) -> None:
-        sel = units[units.district_code.isin(districts)]
-        rows = [(province_code, f"H{province_code}", units.province_name.iloc[0], "tinh", None, province_code, None)]
-        for code, name in sel[["district_code", "district_name"]].drop_duplicates().itertuples(index=False):
-            rows.append((code, f"H{province_code}.{code}", name, "huyen", province_code, province_code, None))
-        for w in sel.itertuples(index=False):
+    def _load_units(self, wards: pd.DataFrame, province_name: str, province_code: str, reform: bool) -> None:
+        """The province, its simulated districts (none after the reform) and their wards/communes."""
+        valid = ("2025-07-01", None) if reform else ("2008-08-01", "2025-06-30")
+        rows = [(province_code, f"H{province_code}", province_name, "tinh", None, province_code, None, *valid)]
+        for code, name in wards[["district_code", "district_name"]].dropna().drop_duplicates().itertuples(index=False):
+            rows.append((code, f"H{province_code}.{code}", name, "huyen", province_code, province_code, None, *valid))
+        for w in wards.itertuples(index=False):
             rows.append((w.ward_code, f"W{w.ward_code}", w.ward_name, "xa", w.district_code, province_code,
-                         catalog.WARD_TYPE_CODE.get(w.ward_type, "xa")))
+                         catalog.WARD_TYPE_CODE.get(w.ward_type, "xa"), *valid))
         frame = pd.DataFrame(rows, columns=["code", "vendor_code", "name", "level", "parent_code", "province_code",
-                                            "ward_type"])
+                                            "ward_type", "valid_from", "valid_to"])
         self.con.register("units_df", frame)
         self.con.execute("create table w_unit as select * from units_df")
 
@@ -201,9 +203,11 @@ class GeneratedWorld:
                 d.outcome, d.return_method, d.postal_delivered, d.rated_at::timestamp as rated_at, d.rating,
                 d.apology_at::timestamp as apology_at, d.apology_new_due::date as apology_new_due,
                 d.has_digitised_inputs, d.result_digitised, d.paid_online, d.applicant_type,
-                case when d.system = 'district' then 'H{province_code}.' || d.unit_code
+                case when d.system = 'district' and d.unit_code = '{province_code}' then 'H{province_code}'
+                     when d.system = 'district' then 'H{province_code}.' || d.unit_code
                      else 'W' || d.unit_code end as vendor_unit,
-                case when d.system = 'district' then 'H{province_code}.' || d.unit_code
+                case when d.system = 'district' and d.unit_code = '{province_code}' then 'H{province_code}'
+                     when d.system = 'district' then 'H{province_code}.' || d.unit_code
                      else 'W' || d.unit_code end || '-' || strftime(d.submitted::timestamp, '%y%m%d') || '-'
                      || lpad(d.idx::varchar, 7, '0') as dossier_id,
                 case when d.applicant_type = 2 then p.business else p.full_name end as applicant_name,
@@ -244,12 +248,13 @@ class GeneratedWorld:
             order by dossier_idx, seq
         """)
 
-    def _load_documents(self, rng, cal, units, districts, start, end, scenario, period, config) -> None:
-        organs = documents.organs(units[units.district_code.isin(districts)], districts)
+    def _load_documents(self, rng, cal, wards, districts, start, end, scenario, period, config) -> None:
+        organs = documents.organs(wards, districts)
         organs["organ_idx"] = np.arange(len(organs))
         scenario_organs = np.array([], dtype=int)
         if scenario is not None:
-            scenario_organs = organs.index[(organs.district_code == scenario.unit_code).to_numpy()].to_numpy()
+            mine = organs.unit_code if scenario.unit_level == "ward" else organs.district_code
+            scenario_organs = organs.index[(mine == scenario.unit_code).to_numpy()].to_numpy()
         certs = documents.certificates(rng, organs, start, end, scenario, scenario_organs, period)
         n_docs = config.documents if config.documents is not None else max(200, config.dossiers // 5)
         docs, sigs, recs = documents.documents(rng, cal, n_docs, organs, certs, start, end, scenario,
@@ -266,6 +271,72 @@ class GeneratedWorld:
             casts = ", ".join(f"\"{c}\"::timestamp as \"{c}\"" if frame[c].dtype.kind == "M" else f"\"{c}\"" for c in frame.columns)
             self.con.execute(f"create table {name} as select {casts} from frame_df")
             self.con.unregister("frame_df")
+
+
+def with_scenario_procedures(procs: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """The catalogue plus the scenario's procedures it lacks (with the given name, field and level)."""
+    added = []
+    for p in scenario.procedures:
+        where = f"scenario {scenario.name} procedures[{p.code}]"
+        level = LEVELS[p.level][0]
+        known = procs[procs.code == p.code]
+        if not known.empty:
+            if known.level.iloc[0] != level:
+                raise ScenarioError(f"{where}.level is {p.level} but the catalogue has the procedure at "
+                                    f"{'district' if known.level.iloc[0] == 'huyen' else 'wards'} level")
+            continue
+        if any(a["code"] == p.code for a in added):
+            raise ScenarioError(f"{where}: a procedure missing from the catalogue is listed at both levels")
+        if not p.name or not p.field:
+            raise ScenarioError(f"{where}: code not in the catalogue, so name and field are required")
+        field_code = catalog.field_code(p.field)
+        added.append({"code": p.code, "name": p.name, "field_code": field_code, "field_name": p.field,
+                      "level": level, "duration": p.duration or 5, "online_level": p.online_level or 3,
+                      "has_fee": True})
+    return pd.concat([procs, pd.DataFrame(added)], ignore_index=True) if added else procs
+
+
+def scenario_dossiers(rng, cal, scenario: Scenario, procs: pd.DataFrame, world_end: date) -> list[tuple[str, pd.DataFrame, np.ndarray]]:
+    """Dossiers of the scenario unit whose report figures equal the scenario's, per level and procedure.
+
+    Returns (label, dossiers, report bucket) per group: a level's dossiers outside its named procedures,
+    then each named procedure's."""
+    p_start, p_end = _days(scenario.period_from), _days(scenario.period_to)
+    win = construct.window(cal, scenario.period_from, scenario.period_to, world_end)
+    as_of = np.datetime64(datetime.combine(world_end, datetime.max.time()).replace(microsecond=0), "s")
+    unit_wards = np.array(scenario.ward_codes)
+    frames = []
+    for level, system, unit_codes in (("district", dossiers.DISTRICT, np.array([scenario.district_code])),
+                                      ("wards", dossiers.WARD, unit_wards)):
+        rest, named = scenario.groups(level)
+        where = f"scenario {scenario.name} one_stop.{level}"
+        at_level = procs.level.to_numpy() == LEVELS[level][0]
+        named_codes = [p.code for p, _ in named]
+        groups = [(where, rest, np.flatnonzero(at_level & ~procs.code.isin(named_codes).to_numpy()))] if rest else []
+        groups += [(f"scenario {scenario.name} procedures[{p.code}]", f,
+                    np.flatnonzero(procs.code.to_numpy() == p.code)) for p, f in named]
+        for label, figures, pool in groups:
+            handled = figures.carried_over + figures.received
+            if handled == 0:
+                continue
+            if pool.size == 0:
+                raise ScenarioError(f"{label}: {handled} dossiers but every procedure of the level is named "
+                                    "under procedures, so none is left for them")
+            frame, bucket = dossiers.scenario_level(rng, cal, figures, system, procs, pool, unit_codes,
+                                                    scenario.district_code or None, p_start, p_end, win, label)
+            frame = dossiers.assign_extras(rng, cal, frame, as_of)
+            dossiers.scenario_extras(rng, frame, bucket, figures, p_start, p_end, label)
+            frames.append((label, frame, bucket))
+    return frames
+
+
+def check_scenario(scenario: Scenario) -> list[tuple[str, pd.DataFrame, np.ndarray]]:
+    """Construct the scenario's own dossiers only (no background, documents or serving): raises ScenarioError
+    naming the keys when the figures cannot be met. Seconds at most, for the CLI."""
+    rng = np.random.default_rng(scenario.seed)
+    cal = calendar()
+    procs = with_scenario_procedures(catalog.procedures().copy(), scenario)
+    return scenario_dossiers(rng, cal, scenario, procs, scenario.period_to + timedelta(days=62))
 
 
 def build_world(config: WorldConfig | None = None) -> GeneratedWorld:

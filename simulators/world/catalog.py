@@ -9,7 +9,9 @@ working days typical for the level.
 from __future__ import annotations
 
 import sqlite3
+import zlib
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from importlib import resources
 
@@ -33,6 +35,24 @@ def legacy_units(province_code: str) -> pd.DataFrame:
         )
     if frame.empty:
         raise ValueError(f"province code {province_code!r} is not in the official list shipped by vietnamadminunits")
+    return frame
+
+
+REFORM = date(2025, 7, 1)  # two-level local government (Resolution 202/2025/QH15; list of Decision 19/2025/QĐ-TTg)
+
+
+@lru_cache(maxsize=4)
+def current_units(province_code: str) -> pd.DataFrame:
+    """Communes/wards of a province from 1 July 2025, directly under it (no district level)."""
+    with _dataset() as con:
+        frame = pd.read_sql_query(
+            "select provinceCode as province_code, province as province_name, null as district_code, "
+            "null as district_name, wardCode as ward_code, ward as ward_name, wardType as ward_type "
+            "from admin_units where provinceCode = ? order by wardCode",
+            con, params=[province_code],
+        )
+    if frame.empty:
+        raise ValueError(f"province code {province_code!r} is not in the 1 July 2025 list shipped by vietnamadminunits")
     return frame
 
 
@@ -95,6 +115,14 @@ _PROCEDURES = [
     ("1.005099", "Xác nhận hợp đồng tiếp cận nguồn gen", "G09-DD", "xa", 5, 3, False),
     ("1.004646", "Công nhận câu lạc bộ thể thao cơ sở", "G09-VH", "xa", 7, 3, False),
 ]
+
+
+def field_code(field_name: str) -> str:
+    """The code of a field by its name; a field the catalogue lacks gets a stable code derived from the name."""
+    for code, name in _FIELDS.items():
+        if name.casefold() == field_name.casefold():
+            return code
+    return f"G09-X{zlib.crc32(field_name.encode()) % 10**6:06d}"
 
 
 @lru_cache(maxsize=1)

@@ -21,10 +21,13 @@ from simulators.world import lifecycle as lc
 
 
 def organs(province: pd.DataFrame, districts: list[str]) -> pd.DataFrame:
-    """UBND of each district with a few departments, and the UBND of each ward."""
+    """UBND of each district with a few departments, and the UBND of each ward; after the 1 July 2025
+    reform (no districts) the UBND of each commune, directly under the province."""
     rows = []
     province_code = province.province_code.iloc[0]
     rows.append(("UBND " + province.province_name.iloc[0], province_code, "tinh", None))
+    direct = province[province.district_code.isna()]
+    rows += [(f"UBND {w}", wc, "xa", None) for w, wc in zip(direct.ward_name, direct.ward_code, strict=True)]
     for code in districts:
         wards = province[province.district_code == code]
         name = wards.district_name.iloc[0]

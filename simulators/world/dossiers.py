@@ -1,9 +1,8 @@
 """One-stop dossiers of both systems: background noise plus, for a scenario, exact report figures.
 
-Scenario figures are met by construction-and-selection: candidate lifecycles are generated in bulk
-(vectorised), classified by the II.06a rules for the scenario period, and exactly the required
-number is kept from each report bucket. Everything else about those dossiers (channel, postal
-return, ratings, apologies) is then assigned in exact counts.
+Scenario figures are met by construction: simulators/world/construct.py solves receipt, pause and
+finish days for each report bucket. Everything else about those dossiers (channel, postal return,
+ratings, apologies) is then assigned in exact counts.
 """
 
 from __future__ import annotations
@@ -13,11 +12,11 @@ import pandas as pd
 
 from cchc.calendar import WorkingCalendar
 from simulators.scenario import Figures, ScenarioError
+from simulators.world import construct
 from simulators.world import lifecycle as lc
 from simulators.world.lifecycle import Timeliness
 
 DISTRICT, WARD = "district", "ward"
-_BUCKETS = (0, 1, 2, 3, 4)  # early, on time, late, in progress within deadline, overdue
 
 
 def _procedure_draw(rng, procedures: pd.DataFrame, level: str, n: int) -> np.ndarray:
@@ -71,53 +70,25 @@ def background(rng, cal: WorkingCalendar, n: int, procedures: pd.DataFrame, ward
 
 
 def scenario_level(rng, cal: WorkingCalendar, figures: Figures, system: str, procedures: pd.DataFrame,
-                   unit_codes: np.ndarray, district_code: str, start: np.datetime64, end: np.datetime64,
-                   as_of: np.datetime64, where: str) -> tuple[pd.DataFrame, np.ndarray]:
-    """Dossiers whose II.06a figures for [start, end] equal `figures` exactly. Returns (frame, bucket)."""
-    totals = np.array([figures.early, figures.on_time, figures.late, figures.within_deadline, figures.overdue])
-    carried = rng.multivariate_hypergeometric(totals, figures.carried_over) if figures.carried_over else \
-        np.zeros(5, dtype=int)
-    needed = {b: int(totals[b] - carried[b]) for b in _BUCKETS} | {b + 10: int(carried[b]) for b in _BUCKETS}
-    level = "huyen" if system == DISTRICT else "xa"
-    weights = np.array([figures.early, figures.on_time, figures.late, 0.1 * (figures.within_deadline + figures.overdue),
-                        0], dtype=float) + 0.02 * max(1, totals.sum())
-    weights[3] += 0.0
-    weights /= weights.sum()
-    kept: dict[int, list[pd.DataFrame]] = {b: [] for b in needed}
-    have = dict.fromkeys(needed, 0)
-    for _ in range(40):
-        missing = {b: needed[b] - have[b] for b in needed if have[b] < needed[b]}
-        if not missing:
-            break
-        m = 2 * sum(missing.values()) + 500
-        n_carried = int(m * sum(v for b, v in missing.items() if b >= 10) / max(1, sum(missing.values())))
-        received = np.concatenate([
-            lc.random_receipts(rng, cal, start - np.timedelta64(45, "D"), start - np.timedelta64(1, "D"), n_carried),
-            lc.random_receipts(rng, cal, start, end, m - n_carried),
-        ])
-        proc = _procedure_draw(rng, procedures, level, m)
-        duration = procedures.duration.to_numpy()[proc]
-        timeliness = rng.choice(np.array([0, 1, 2, 3, 4]), m, p=weights)
-        # a dossier still in progress at period end is mostly one finished later, not abandoned
-        n_supp = np.where(timeliness == Timeliness.LATE, rng.choice(np.array([0, 1, 2]), m, p=[0.6, 0.25, 0.15]),
-                          np.where(duration >= 3, rng.choice(np.array([0, 1]), m, p=[0.95, 0.05]), 0))
-        channel = np.ones(m, dtype=int)
-        units = rng.choice(unit_codes, m)
-        life = lc.build(rng, cal, received, duration, timeliness, n_supp, channel, as_of)
-        _, bucket = lc.classify(life, start.astype("datetime64[D]"), end.astype("datetime64[D]"))
-        batch = frame(system, units, np.full(m, district_code), proc, channel, life, n_supp)
-        batch["bucket"] = bucket
-        for b, count in missing.items():
-            rows = batch[batch.bucket == b].head(count)
-            kept[b].append(rows)
-            have[b] += len(rows)
-    short = {b: needed[b] - have[b] for b in needed if have[b] < needed[b]}
-    if short:
-        raise ScenarioError(f"{where}: could not construct dossiers for report buckets {short} "
-                            "(resolved/in_progress figures impossible for this period?)")
-    out = pd.concat([pd.concat(v) for v in kept.values() if v], ignore_index=True)
-    out = out.sample(frac=1.0, random_state=int(rng.integers(0, 2**31))).reset_index(drop=True)
-    bucket = out.pop("bucket").to_numpy()
+                   proc_pool: np.ndarray, unit_codes: np.ndarray, district_code: str, start: np.datetime64,
+                   end: np.datetime64, win: construct.Window, where: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """Dossiers whose II.06a figures for [start, end] equal `figures` exactly. Returns (frame, bucket).
+
+    Built by solving (simulators/world/construct.py), not by drawing and keeping what fits.
+    """
+    durations = procedures.duration.to_numpy()
+    the_plan = construct.plan(rng, figures, durations[proc_pool], win, where)
+    built = construct.build(rng, cal, the_plan, proc_pool, durations, win, start.astype("datetime64[D]"),
+                            end.astype("datetime64[D]"))
+    n = built.bucket.size
+    nat = np.full(n, lc.NAT)
+    life = lc.Lifecycles(submitted=built.received, received=built.received, due0=built.due0, due1=built.due1,
+                         due=built.due, req1=built.req1, res1=built.res1, req2=nat, res2=nat,
+                         finish=built.finish, returned=built.returned, outcome=built.outcome)
+    out = frame(system, rng.choice(unit_codes, n), np.full(n, district_code), built.proc_idx, np.ones(n, int), life,
+                built.n_supp)
+    order = rng.permutation(n)
+    out, bucket = out.iloc[order].reset_index(drop=True), built.bucket[order]
     new = np.flatnonzero(bucket < 10)
     # exact channel counts among newly received; carried-over ones keep a random channel
     channel = _channels(rng, len(out), 0.5, 0.0)
@@ -125,6 +96,10 @@ def scenario_level(rng, cal: WorkingCalendar, figures: Figures, system: str, pro
     channel[new[: figures.online]] = 2
     channel[new[figures.online: figures.online + figures.postal]] = 3
     out["channel"] = channel
+    received = out.received.to_numpy(dtype="datetime64[s]")
+    online = channel == 2
+    out["submitted"] = received - np.where(online, rng.integers(600, 60 * 3600, n), rng.integers(0, 900, n)).astype(
+        "timedelta64[s]")
     return out, bucket
 
 
@@ -172,6 +147,11 @@ def scenario_extras(rng, dossiers: pd.DataFrame, bucket: np.ndarray, figures: Fi
     finish = dossiers.finish.to_numpy(dtype="datetime64[s]")
     dossiers.loc[postal, "returned"] = finish[postal] + np.timedelta64(2 * 3600, "s")
     dossiers.loc[postal[: figures.postal_delivered], "postal_delivered"] = True
+    # exactly results_online of the other resolved ones get their result through the portal, online ones first
+    others = resolved[figures.postal_requested:]
+    others = others[np.argsort(dossiers.channel.to_numpy()[others] != 2, kind="stable")]
+    dossiers.loc[others, "return_method"] = 1
+    dossiers.loc[others[: figures.results_online], "return_method"] = 3
     rated = resolved[: figures.ratings_total]
     rated_at = np.minimum(finish[rated] + rng.integers(600, 2 * 86400, rated.size).astype("timedelta64[s]"), end_s)
     rated_at = np.maximum(rated_at, finish[rated])

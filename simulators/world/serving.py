@@ -167,8 +167,8 @@ from w_unit where level in ('tinh', 'huyen')
 
 WARD_UNITS = """
 select code as _key, $catalogue_at as _cursor, to_json(struct_pack(code := code, name := name, type := ward_type,
-    district_code := parent_code, province_code := province_code, valid_from := '2008-08-01',
-    valid_to := '2025-06-30', updated_at := strftime($catalogue_at, {iso}))) as _json
+    district_code := parent_code, province_code := province_code, valid_from := valid_from,
+    valid_to := valid_to, updated_at := strftime($catalogue_at, {iso}))) as _json
 from w_unit where level = 'xa'
 """
 

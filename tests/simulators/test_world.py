@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import orjson
 import pytest
 import yaml
 
+from simulators import report_count
 from simulators.contract import ENDPOINTS
 from simulators.scenario import SCENARIO_DIR, ScenarioError, load_scenario, parse_scenario
 from simulators.world import WorldConfig, build_world
-from tests.simulators import report_count
 
 
 @pytest.fixture(scope="module")
@@ -93,28 +93,56 @@ def test_contradictory_scenarios_name_the_keys(change, keys):
         parse_scenario(raw)
 
 
-@pytest.mark.parametrize("name", ["tay-ho-2024q1", "hoai-duc-2018"])
+@pytest.mark.parametrize("name", [p.stem for p in sorted(SCENARIO_DIR.glob("*.yaml"))])
 def test_scenario_figures_counted_from_served_records(name):
     path = SCENARIO_DIR / f"{name}.yaml"
     raw = yaml.safe_load(path.read_text())
-    world = build_world(WorldConfig(scenario=load_scenario(path), dossiers=4000))
-    start, end = date.fromisoformat(str(raw["period"]["from"])), date.fromisoformat(str(raw["period"]["to"]))
-    unit = raw["unit"]["code"]
-    units = records(world, "serve_ward_one_stop__units")
-    wards = {u["code"] for u in units if u["district_code"] == unit}
-    assert len(wards) == raw["unit"]["wards"]
-    vendor = next(u["MaDonVi"] for u in records(world, "serve_district_one_stop__units") if u["MaDVHC"] == unit)
-    counted = {
-        "district": report_count.district_figures(records(world, "serve_district_one_stop__dossiers"), vendor,
-                                                  start, end),
-        "wards": report_count.ward_figures(records(world, "serve_ward_one_stop__dossiers"),
-                                           records(world, "serve_ward_one_stop__ratings"), wards, start, end),
-    }
-    for level, figures in raw["one_stop"].items():
-        for key, expected in report_count.flatten(figures).items():
-            assert counted[level][key] == expected, f"{name} {level} {key}"
-    organs = records(world, "serve_dms__organs")
-    certs = report_count.certificate_figures(records(world, "serve_dms__certificates"), organs, wards | {unit},
-                                             start, end)
-    for key, expected in (raw.get("certificates") or {}).items():
-        assert certs[key] == expected, f"{name} certificates {key}"
+    scenario = load_scenario(path)
+    world = build_world(WorldConfig(scenario=scenario, dossiers=4000))
+    served = {u["code"] for u in records(world, "serve_ward_one_stop__units")}
+    assert set(scenario.ward_codes) <= served
+    assert raw["unit"].get("wards", len(scenario.ward_codes)) == len(scenario.ward_codes)
+    assert report_count.scenario_mismatches(world.con, scenario) == []
+
+
+def test_a_ward_can_be_the_scenario_unit():
+    raw = yaml.safe_load("""
+        name: ward-target
+        seed: 3
+        province: {code: "01"}
+        unit: {code: "00091", level: ward}          # Phường Phú Thượng, Quận Tây Hồ (official list)
+        period: {from: 2024-01-01, to: 2024-06-30}
+        one_stop:
+          wards:
+            carried_over: 4
+            received: 300
+            online: 120
+            resolved: {total: 290, late: 3}
+            in_progress: {within_deadline: 10, overdue: 4}
+            apologies: 5
+        procedures:
+          - {code: "1.001193", level: wards, carried_over: 0, received: 80, resolved: {total: 80, late: 0}}
+        certificates: {personal: 2, organisation: 1}
+        documents: {outgoing_electronic: 30, outgoing_paper: 2,
+                    signed: {personal_and_organisation: 28, personal_only: 1, none: 1}}
+    """)
+    scenario = parse_scenario(raw)
+    assert (scenario.district_code, scenario.ward_codes) == ("003", ("00091",))
+    world = build_world(WorldConfig(scenario=scenario, dossiers=500))
+    assert report_count.scenario_mismatches(world.con, scenario) == []
+    raw["one_stop"]["district"] = {"received": 1}
+    with pytest.raises(ScenarioError, match=r"unit\.level is ward, so one_stop\.district"):
+        parse_scenario(raw)
+
+
+@pytest.mark.parametrize(("unit", "period", "message"), [
+    ({"code": "003"}, {"from": "2025-07-01", "to": "2025-09-30"}, r"unit\.level must be ward for a period from 1 July"),
+    ({"code": "00001", "level": "ward"}, {"from": "2025-07-01", "to": "2025-12-31"},
+     r"unit\.code '00001' is not a commune/ward of province '01' in the list from 1 July 2025"),
+    ({"code": "003"}, {"from": "2025-01-01", "to": "2025-12-31"}, r"period 2025-01-01\.\.2025-12-31 spans 1 July 2025"),
+])
+def test_units_follow_the_1_july_2025_reform(unit, period, message):
+    raw = {"name": "reform", "seed": 1, "province": {"code": "01"}, "unit": unit, "period": period,
+           "one_stop": {"wards": {"received": 1}}}
+    with pytest.raises(ScenarioError, match=message):
+        parse_scenario(raw)

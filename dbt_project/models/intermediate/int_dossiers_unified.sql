@@ -27,8 +27,8 @@ district_shaped as (
         d.dossier_id, 'district_one_stop' as source_system, 'district' as handling_level,
         u.unit_code, u.parent_unit_code, d.procedure_code, d.channel, d.online_level, d.status_code,
         d.submitted_at, d.received_at, d.due_at, d.finished_at, d.returned_at,
-        d.postal_return_requested, d.postal_returned, d.has_digitised_inputs, d.result_digitised, d.paid_online,
-        d.fee_amount, d.fee_paid_online_amount,
+        d.postal_return_requested, d.postal_returned, d.result_returned_online, d.has_digitised_inputs,
+        d.result_digitised, d.paid_online, d.fee_amount, d.fee_paid_online_amount,
         d.rating_level, d.rated_at, d.applicant_pseudonym, d.applicant_type, d.batch_id as source_batch_id
     from district as d
     left join district_units as u on d.vendor_unit_code = u.vendor_unit_code
@@ -39,8 +39,8 @@ ward_shaped as (
         w.dossier_id, 'ward_one_stop' as source_system, 'ward' as handling_level,
         w.unit_code, u.parent_unit_code, w.procedure_code, w.channel, w.online_level, w.status_code,
         w.submitted_at, w.received_at, w.due_at, w.finished_at, w.returned_at,
-        w.postal_return_requested, w.postal_returned, w.has_digitised_inputs, w.result_digitised, w.paid_online,
-        w.fee_amount, w.fee_paid_online_amount,
+        w.postal_return_requested, w.postal_returned, w.result_returned_online, w.has_digitised_inputs,
+        w.result_digitised, w.paid_online, w.fee_amount, w.fee_paid_online_amount,
         r.rating_level, r.rated_at, w.applicant_pseudonym, w.applicant_type, w.batch_id as source_batch_id
     from ward as w
     left join ward_units as u on w.unit_code = u.unit_code

@@ -1,6 +1,8 @@
--- E-documents, signatures and certificates per unit and standard period. signatures_* count the verified
+-- E-documents, signatures and certificates per unit and standard period (joins null-safe: a unit may have no
+-- known parent). signatures_* count the verified
 -- signatures of the outgoing documents; legally_valid_electronic the outgoing e-documents with a valid
 -- personal AND organisation signature (Decree 30/2020 art. 5), as verified by the warehouse.
+{%- set grain_columns = ['unit_code', 'parent_unit_code', 'period_type', 'period_start', 'period_end'] %}
 with
 
 documents as (select * from {{ ref('fct_document') }} where direction = 'outgoing'),
@@ -70,9 +72,9 @@ final as (
         coalesce(i.certificates_issued_organisation, 0) as certificates_issued_organisation,
         coalesce(r.certificates_revoked, 0) as certificates_revoked
     from grain as g
-    left join document_figures as d using (unit_code, parent_unit_code, period_type, period_start, period_end)
-    left join issued as i using (unit_code, parent_unit_code, period_type, period_start, period_end)
-    left join revoked as r using (unit_code, parent_unit_code, period_type, period_start, period_end)
+    left join document_figures as d on {{ _same_grain('g', 'd', grain_columns) }}
+    left join issued as i on {{ _same_grain('g', 'i', grain_columns) }}
+    left join revoked as r on {{ _same_grain('g', 'r', grain_columns) }}
 )
 
 select * from final

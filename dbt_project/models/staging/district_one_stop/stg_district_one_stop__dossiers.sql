@@ -30,6 +30,7 @@ renamed as (
         -- flags
         coalesce("HinhThucTra" = 2, false) as postal_return_requested,
         coalesce("TrangThaiTraBuuDien" = 1, false) as postal_returned,
+        coalesce("HinhThucTra" = 3, false) as result_returned_online,
         coalesce("HoSoCoThanhPhanSoHoa" = 1, false) as has_digitised_inputs,
         coalesce("DaSoHoaKetQua" = 1, false) as result_digitised,
         coalesce("DuocThanhToanTrucTuyen" in (1, 2), false) as paid_online,

@@ -28,6 +28,7 @@ renamed as (
         -- flags
         coalesce(return_method = 'postal', false) as postal_return_requested,
         coalesce(postal_delivered, false) as postal_returned,
+        coalesce(return_method = 'online', false) as result_returned_online,
         coalesce(has_digitised_inputs, false) as has_digitised_inputs,
         coalesce(result_digitised, false) as result_digitised,
         coalesce(paid_online, false) as paid_online,

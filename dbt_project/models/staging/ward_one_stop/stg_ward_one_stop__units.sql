@@ -1,4 +1,5 @@
--- Communes served by the ward system, with their district.
+-- Communes served by the ward system, with their parent: the district, or from 1 July 2025 (no district
+-- level, Resolution 202/2025/QH15) the province.
 with
 
 source as (
@@ -11,7 +12,7 @@ renamed as (
         code as unit_code,
         name as unit_name,
         type as unit_type,
-        district_code as parent_unit_code,
+        coalesce(district_code, province_code) as parent_unit_code,
         province_code
     from source
 )
