@@ -18,13 +18,11 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
-
 from cchc.settings import Settings
 from expectations.framework import AuditResult
+from warehouse import exports, release_file
 
 PUBLIC_SCHEMA = "marts"
-REPORT_TABLES = ("rpt_dossier_period", "rpt_document_period")
 KEEP_RELEASES = 5
 
 
@@ -82,29 +80,6 @@ def _landing_batches(settings: Settings) -> list[str]:
                   for p in settings.landing_dir.glob("*/*/batch=*/_manifest.json"))
 
 
-def _export(release: Path, con: duckdb.DuckDBPyConnection) -> list[str]:
-    exports = release / "exports"
-    exports.mkdir()
-    written = []
-    tables = [t for (t,) in con.execute(
-        "select table_name from information_schema.tables where table_schema = ? and table_name like 'rpt_%'",
-        [PUBLIC_SCHEMA]).fetchall()]
-    for table in tables:
-        for fmt in ("parquet", "csv"):
-            target = exports / f"{table}.{fmt}"
-            con.execute(f"copy {PUBLIC_SCHEMA}.{table} to '{target}' (format {fmt})")
-            written.append(target.name)
-    import pandas as pd
-
-    with pd.ExcelWriter(exports / "cchc_reports.xlsx", engine="openpyxl") as xlsx:
-        for table in REPORT_TABLES:
-            if table in tables:
-                con.execute(f"select * from {PUBLIC_SCHEMA}.{table} order by all limit 1000000").df().to_excel(
-                    xlsx, sheet_name=table[:31], index=False)
-    written.append("cchc_reports.xlsx")
-    return written
-
-
 def publish(settings: Settings, candidate: Path, audit: AuditResult, *, dbt_summary: dict | None = None,
             keep: int = KEEP_RELEASES, _before_swap=None) -> str:
     """Copy the audited candidate into a new release and make it the published warehouse."""
@@ -115,7 +90,7 @@ def publish(settings: Settings, candidate: Path, audit: AuditResult, *, dbt_summ
     release.mkdir(parents=True)
     report = Path(shutil.copy(report, release / "quality_report.html"))
     target = release / "cchc.duckdb"
-    con = duckdb.connect(str(target))
+    con = release_file.open_for_writing(target)  # older storage format: DuckDB 1.1+ clients read it
     try:
         con.execute(f"attach '{candidate}' as candidate (read_only)")
         con.execute(f"create schema {PUBLIC_SCHEMA}")
@@ -124,6 +99,7 @@ def publish(settings: Settings, candidate: Path, audit: AuditResult, *, dbt_summ
             "and table_schema = ?", [PUBLIC_SCHEMA]).fetchall()]
         for table in tables:
             con.execute(f"create table {PUBLIC_SCHEMA}.{table} as select * from candidate.{PUBLIC_SCHEMA}.{table}")
+        release_file.copy_comments(con, "candidate", PUBLIC_SCHEMA)
         con.execute("detach candidate")
         checks = [asdict(r) | {"sample": json.dumps(r.sample, ensure_ascii=False)} for r in audit.results]
         import pandas as pd
@@ -138,7 +114,8 @@ def publish(settings: Settings, candidate: Path, audit: AuditResult, *, dbt_summ
                     "quality_report": str(report.relative_to(settings.data_dir))}
         con.execute(f"create table {PUBLIC_SCHEMA}.release_manifest as select ? as release_id, ? as manifest",
                     [release_id, json.dumps(manifest, ensure_ascii=False)])
-        manifest["exports"] = _export(release, con)
+        release_file.describe_release_tables(con, PUBLIC_SCHEMA)
+        manifest["exports"] = exports.export_release(release, con)
         con.execute("checkpoint")
     finally:
         con.close()
