@@ -8,7 +8,7 @@ VENV := .venv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: install test lint simulators demo airflow bench clean
+.PHONY: install test lint browser simulators demo airflow bench bi clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -32,7 +32,16 @@ install: $(VENV)/.installed dbt_project/target/manifest.json
 lint: install
 	$(VENV)/bin/ruff check .
 
-test: install lint
+# Headless Chromium for the browser tests (quality report, dashboards): Debian's package, installed with
+# apt-get where it exists; elsewhere those tests skip and say why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			chromium fonts-dejavu-core >/dev/null) || echo "make browser: apt-get could not install chromium"; \
+	else echo "make browser: no chromium and no apt-get as root: browser tests will skip"; fi
+
+test: install lint browser
 	$(VENV)/bin/pytest
 
 simulators: install

@@ -13,6 +13,7 @@ Every export puts the unit's (and parent unit's, procedure's) name beside its co
 from __future__ import annotations
 
 import csv
+from copy import copy
 from pathlib import Path
 
 import duckdb
@@ -94,6 +95,15 @@ def _column_format(name: str, type_name: str) -> str | None:
     return None
 
 
+def _format_column(ws, col: int, rows: int, fmt: str) -> None:
+    """Give a whole column one number format. Setting `number_format` cell by cell re-registers the style
+    each time (minutes for a large sheet); cells share one style array instead, as openpyxl's copy does."""
+    first = ws.cell(row=2, column=col)
+    first.number_format = fmt
+    for (cell,) in ws.iter_rows(min_row=3, max_row=rows + 1, min_col=col, max_col=col):
+        cell._style = copy(first._style)
+
+
 def style_header(ws, row: int, first_col: int, last_col: int) -> None:
     for col in range(first_col, last_col + 1):
         cell = ws.cell(row=row, column=col)
@@ -119,9 +129,8 @@ def _write_sheet(wb: Workbook, con: duckdb.DuckDBPyConnection, table: str) -> in
     for i, fmt in enumerate(formats, start=1):
         letter = get_column_letter(i)
         ws.column_dimensions[letter].width = min(max(widths[i - 1], 10) + 2, 60)
-        if fmt:
-            for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
-                cell.number_format = fmt
+        if fmt and rows:
+            _format_column(ws, i, rows, fmt)
     style_header(ws, 1, 1, len(names))
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(names))}{rows + 1}"

@@ -30,6 +30,7 @@ TITLE = ("TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH "
          "TẠI CƠ QUAN, ĐƠN VỊ TRỰC TIẾP GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH")
 UNIT_OF_COUNT = "Đơn vị tính: Số hồ sơ TTHC"
 LEVEL_NAMES = {"district": "Cấp huyện", "ward": "Cấp xã"}
+UNIT_FORMS_AT_PUBLISH = ("quarter",)
 
 # The form's figure columns (3)–(13), each as an expression over the II.06a marts.
 FIGURES: tuple[tuple[str, str], ...] = (
@@ -167,9 +168,9 @@ def _header(ws, reporter: str, receiver: str, period: Period) -> None:
         ws.cell(row=9, column=col, value=f"({col})").alignment = Alignment(horizontal="center")
         for row in range(HEADER_TOP, HEADER_TOP + HEADER_ROWS):
             ws.cell(row=row, column=col).border = BOX
-    ws.row_dimensions[8].height = 60
+    ws.row_dimensions[8].height = 78
     ws.column_dimensions["A"].width = 6
-    ws.column_dimensions["B"].width = 44
+    ws.column_dimensions["B"].width = 36
     for col in range(3, LAST_COL + 1):
         ws.column_dimensions[get_column_letter(col)].width = 13
 
@@ -191,7 +192,10 @@ def _body(ws, rows: list[tuple]) -> None:
     ws.freeze_panes = f"C{FIRST_DATA_ROW}"
     ws.print_options.horizontalCentered = True
     ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True  # one page wide, as many pages tall as needed
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.print_title_rows = f"{HEADER_TOP}:{FIRST_DATA_ROW - 1}"
 
 
 def write_form(target: Path, rows: list[tuple], reporter: str, receiver: str, period: Period) -> Path:
@@ -205,13 +209,13 @@ def write_form(target: Path, rows: list[tuple], reporter: str, receiver: str, pe
     return target
 
 
-def write_period(con: duckdb.DuckDBPyConnection, period: Period, out: Path) -> list[Path]:
-    """Every unit's form for the period, and each province's roll-up."""
+def write_period(con: duckdb.DuckDBPyConnection, period: Period, out: Path, *, units_too: bool = True) -> list[Path]:
+    """Each province's roll-up for the period and, with `units_too`, every unit's own form."""
     folder = out / period.slug
     written = []
     units = con.execute(f"select unit_code, handling_level, parent_unit_code, province_code "
                         f"from ({_units_with_province(period)}) order by all").fetchall()
-    for unit_code, level, parent, _ in units:
+    for unit_code, level, parent, _ in units if units_too else ():
         rows = unit_rows(con, unit_code, level, period)
         written.append(write_form(folder / f"{unit_code}_{level}.xlsx", rows,
                                   f"{_unit_name(con, unit_code, period.end)} – {LEVEL_NAMES[level]}",
@@ -230,4 +234,36 @@ def latest_periods(con: duckdb.DuckDBPyConnection) -> list[Period]:
 
 
 def write_latest(con: duckdb.DuckDBPyConnection, out: Path) -> list[Path]:
-    return [path for period in latest_periods(con) for path in write_period(con, period, out)]
+    """At publication: the roll-ups of the latest period of each type, and every unit's form for the latest
+    quarter (one small workbook per unit costs ~0.1 s; all units × all period types would slow every
+    publication). Any other period: `python -m warehouse.ii06a`."""
+    return [path for period in latest_periods(con)
+            for path in write_period(con, period, out, units_too=period.period_type in UNIT_FORMS_AT_PUBLISH)]
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    from cchc.settings import Settings
+    from warehouse.publish import published_path
+
+    parser = argparse.ArgumentParser(prog="python -m warehouse.ii06a",
+                                     description="Write the II.06a workbooks of one period from the published warehouse.")
+    parser.add_argument("--period-type", required=True, choices=["month", "quarter", "half", "ytd", "year"])
+    parser.add_argument("--period-end", required=True, type=date.fromisoformat, help="e.g. 2024-03-31")
+    parser.add_argument("--out", type=Path, default=Path("ii06a"))
+    args = parser.parse_args(argv)
+    con = duckdb.connect(str(published_path(Settings.from_env())), read_only=True)
+    try:
+        row = con.execute(f"select min(period_start) from {SCHEMA}.rpt_dossier_period where period_type = ? "
+                          "and period_end = ?", [args.period_type, args.period_end]).fetchone()
+        if row[0] is None:
+            raise SystemExit(f"rpt_dossier_period has no {args.period_type} ending {args.period_end}")
+        for path in write_period(con, Period(args.period_type, row[0], args.period_end), args.out):
+            print(path)
+    finally:
+        con.close()
+
+
+if __name__ == "__main__":
+    main()

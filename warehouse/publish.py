@@ -10,7 +10,6 @@ the new release. No process ever writes to a published file.
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import shutil
@@ -20,7 +19,7 @@ from pathlib import Path
 
 from cchc.settings import Settings
 from expectations.framework import AuditResult
-from warehouse import exports, release_file
+from warehouse import exports, quality_report, release_file
 
 PUBLIC_SCHEMA = "marts"
 KEEP_RELEASES = 5
@@ -49,23 +48,8 @@ def list_releases(settings: Settings) -> list[str]:
 
 
 def write_report(path: Path, audit: AuditResult, title: str) -> Path:
-    """A self-contained HTML page of every check (the ephemeral GX context keeps no Data Docs site)."""
-    rows = "".join(
-        f"<tr class='{'ok' if r.success else r.severity}'><td>{html.escape(r.suite)}</td><td>{r.severity}</td>"
-        f"<td>{html.escape(r.target)}</td><td>{html.escape(r.column or '')}</td>"
-        f"<td>{html.escape(r.expectation)}</td><td>{'pass' if r.success else 'FAIL'}</td>"
-        f"<td>{r.unexpected_count if r.unexpected_count is not None else ''}</td>"
-        f"<td>{html.escape(', '.join(r.sample[:5]) or (r.error or ''))}</td></tr>"
-        for r in audit.results)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        "<!doctype html><meta charset='utf-8'><title>" + html.escape(title) + "</title>"
-        "<style>body{font-family:sans-serif}td,th{padding:2px 8px;border-bottom:1px solid #ddd}"
-        ".fail{background:#fdd}.warn{background:#ffd}</style>"
-        f"<h1>{html.escape(title)}</h1><p>{json.dumps(audit.summary())}</p>"
-        "<table><tr><th>suite</th><th>severity</th><th>target</th><th>column</th><th>expectation</th>"
-        f"<th>result</th><th>unexpected</th><th>sample / error</th></tr>{rows}</table>", encoding="utf-8")
-    return path
+    """The audit's quality report page, with the history of earlier audits (warehouse/quality_report.py)."""
+    return quality_report.write(path, audit, title)
 
 
 def gate(audit: AuditResult, report: Path) -> None:
