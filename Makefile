@@ -67,5 +67,11 @@ SAMPLE ?= 1m
 bench: install
 	$(VENV)/bin/python -m bench --scale $(SCALE) --out $(abspath $(OUT)) --sample $(SAMPLE)
 
+# make bi [DATA_DIR=…] [BI_PORT=8088]: Superset 6.1 (own environment, SQLite metadata) with the CCHC dashboards
+# (bi/superset/bundle) on the published warehouse of DATA_DIR; run `make demo` first.
+BI_PORT ?= 8088
+bi: install
+	CCHC_DATA_DIR=$(abspath $(DATA_DIR)) $(VENV)/bin/python -m bi serve --port $(BI_PORT)
+
 clean:
 	rm -rf $(VENV) .tools data .bench
