@@ -8,7 +8,7 @@ VENV := .venv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: install test lint simulators demo airflow bench bench-scheduler clean
+.PHONY: install test lint browser simulators demo airflow bench bench-scheduler bi clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -32,7 +32,16 @@ install: $(VENV)/.installed dbt_project/target/manifest.json
 lint: install
 	$(VENV)/bin/ruff check .
 
-test: install lint
+# Headless Chromium for the browser tests (quality report, dashboards): Debian's package, installed with
+# apt-get where it exists; elsewhere those tests skip and say why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			chromium fonts-dejavu-core >/dev/null) || echo "make browser: apt-get could not install chromium"; \
+	else echo "make browser: no chromium and no apt-get as root: browser tests will skip"; fi
+
+test: install lint browser
 	CCHC_DEMO=1 $(VENV)/bin/pytest
 
 simulators: install
@@ -68,6 +77,12 @@ DOSSIERS ?= 2000
 REPEAT ?= 1
 bench-scheduler: install
 	CCHC_DEMO=1 $(VENV)/bin/python -m bench.scheduler --modes $(MODES) --dossiers $(DOSSIERS) --repeat $(REPEAT) --out $(abspath $(OUT))
+
+# make bi [DATA_DIR=…] [BI_PORT=8088]: Superset 6.1 (own environment, SQLite metadata) with the CCHC dashboards
+# (bi/superset/bundle) on the published warehouse of DATA_DIR; run `make demo` first.
+BI_PORT ?= 8088
+bi: install
+	CCHC_DEMO=1 CCHC_DATA_DIR=$(abspath $(DATA_DIR)) $(VENV)/bin/python -m bi serve --port $(BI_PORT)
 
 clean:
 	rm -rf $(VENV) .tools data .bench

@@ -10,7 +10,6 @@ the new release. No process ever writes to a published file.
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import shutil
@@ -18,14 +17,12 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
-
 from cchc.settings import Settings
 from expectations.framework import AuditResult
 from expectations.store import record_audit
+from warehouse import exports, quality_report, release_file
 
 PUBLIC_SCHEMA = "marts"
-REPORT_TABLES = ("rpt_dossier_period", "rpt_document_period")
 KEEP_RELEASES = 5
 
 
@@ -52,23 +49,8 @@ def list_releases(settings: Settings) -> list[str]:
 
 
 def write_report(path: Path, audit: AuditResult, title: str) -> Path:
-    """A self-contained HTML page of every check (the ephemeral GX context keeps no Data Docs site)."""
-    rows = "".join(
-        f"<tr class='{'ok' if r.success else r.severity}'><td>{html.escape(r.suite)}</td><td>{r.severity}</td>"
-        f"<td>{html.escape(r.target)}</td><td>{html.escape(r.column or '')}</td>"
-        f"<td>{html.escape(r.expectation)}</td><td>{'pass' if r.success else 'FAIL'}</td>"
-        f"<td>{r.unexpected_count if r.unexpected_count is not None else ''}</td>"
-        f"<td>{html.escape(', '.join(r.sample[:5]) or (r.error or ''))}</td></tr>"
-        for r in audit.results)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        "<!doctype html><meta charset='utf-8'><title>" + html.escape(title) + "</title>"
-        "<style>body{font-family:sans-serif}td,th{padding:2px 8px;border-bottom:1px solid #ddd}"
-        ".fail{background:#fdd}.warn{background:#ffd}</style>"
-        f"<h1>{html.escape(title)}</h1><p>{json.dumps(audit.summary())}</p>"
-        "<table><tr><th>suite</th><th>severity</th><th>target</th><th>column</th><th>expectation</th>"
-        f"<th>result</th><th>unexpected</th><th>sample / error</th></tr>{rows}</table>", encoding="utf-8")
-    return path
+    """The audit's quality report page, with the history of earlier audits (warehouse/quality_report.py)."""
+    return quality_report.write(path, audit, title)
 
 
 def gate(audit: AuditResult, report: Path) -> None:
@@ -88,29 +70,6 @@ def _landing_batches(settings: Settings) -> list[str]:
                   for p in settings.landing_dir.glob("*/*/batch=*/_manifest.json"))
 
 
-def _export(release: Path, con: duckdb.DuckDBPyConnection) -> list[str]:
-    exports = release / "exports"
-    exports.mkdir()
-    written = []
-    tables = [t for (t,) in con.execute(
-        "select table_name from information_schema.tables where table_schema = ? and table_name like 'rpt_%'",
-        [PUBLIC_SCHEMA]).fetchall()]
-    for table in tables:
-        for fmt in ("parquet", "csv"):
-            target = exports / f"{table}.{fmt}"
-            con.execute(f"copy {PUBLIC_SCHEMA}.{table} to '{target}' (format {fmt})")
-            written.append(target.name)
-    import pandas as pd
-
-    with pd.ExcelWriter(exports / "cchc_reports.xlsx", engine="openpyxl") as xlsx:
-        for table in REPORT_TABLES:
-            if table in tables:
-                con.execute(f"select * from {PUBLIC_SCHEMA}.{table} order by all limit 1000000").df().to_excel(
-                    xlsx, sheet_name=table[:31], index=False)
-    written.append("cchc_reports.xlsx")
-    return written
-
-
 def publish(settings: Settings, candidate: Path, audit: AuditResult, *, dbt_summary: dict | None = None,
             keep: int = KEEP_RELEASES, _before_swap=None) -> str:
     """Copy the audited candidate into a new release and make it the published warehouse."""
@@ -121,7 +80,7 @@ def publish(settings: Settings, candidate: Path, audit: AuditResult, *, dbt_summ
     release.mkdir(parents=True)
     report = Path(shutil.copy(report, release / "quality_report.html"))
     target = release / "cchc.duckdb"
-    con = duckdb.connect(str(target))
+    con = release_file.open_for_writing(target)  # older storage format: DuckDB 1.1+ clients read it
     try:
         con.execute(f"attach '{candidate}' as candidate (read_only)")
         con.execute(f"create schema {PUBLIC_SCHEMA}")
@@ -130,6 +89,7 @@ def publish(settings: Settings, candidate: Path, audit: AuditResult, *, dbt_summ
             "and table_schema = ?", [PUBLIC_SCHEMA]).fetchall()]
         for table in tables:
             con.execute(f"create table {PUBLIC_SCHEMA}.{table} as select * from candidate.{PUBLIC_SCHEMA}.{table}")
+        release_file.copy_comments(con, "candidate", PUBLIC_SCHEMA)
         con.execute("detach candidate")
         checks = [asdict(r) | {"sample": json.dumps(r.sample, ensure_ascii=False)} for r in audit.results]
         import pandas as pd
@@ -144,7 +104,8 @@ def publish(settings: Settings, candidate: Path, audit: AuditResult, *, dbt_summ
                     "quality_report": str(report.relative_to(settings.data_dir))}
         con.execute(f"create table {PUBLIC_SCHEMA}.release_manifest as select ? as release_id, ? as manifest",
                     [release_id, json.dumps(manifest, ensure_ascii=False)])
-        manifest["exports"] = _export(release, con)
+        release_file.describe_release_tables(con, PUBLIC_SCHEMA)
+        manifest["exports"] = exports.export_release(release, con)
         con.execute("checkpoint")
     finally:
         con.close()

@@ -1,0 +1,1 @@
+"""BI on the published warehouse: client environments, and Superset dashboards as code (bi/superset/)."""

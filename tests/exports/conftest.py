@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.release import publish_scenario
+
+
+@pytest.fixture(scope="package")
+def release(tmp_path_factory):
+    """(settings, published warehouse path) after two publications of the same build."""
+    return publish_scenario(tmp_path_factory.mktemp("exports"), releases=2)
