@@ -291,7 +291,10 @@ def _check(built: Built, start: np.datetime64, end: np.datetime64) -> None:
 
     A failure here is a bug in this module, never a property of the scenario file.
     """
-    life = SimpleNamespace(received=built.received, finish=built.finish, due=built.due)
+    # the supplement columns too: open dossiers are judged by lifecycle.open_overdue_at (supplement waits)
+    life = SimpleNamespace(received=built.received, finish=built.finish, due=built.due, due0=built.due0,
+                           due1=built.due1, req1=built.req1, res1=built.res1,
+                           req2=np.full(built.received.size, _NAT_S))
     _, bucket = lc.classify(life, start, end)
     wrong = np.flatnonzero(bucket != built.bucket)
     if wrong.size:
