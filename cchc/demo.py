@@ -112,7 +112,7 @@ def summary(settings: Settings) -> str:
 
     con = duckdb.connect(str(published_path(settings)), read_only=True)
     rows = con.execute("""
-        with names as (select unit_code, arg_max(unit_name, valid_from) as unit_name
+        with names as (select unit_code, arg_max(unit_name, coalesce(valid_from, date '0001-01-01')) as unit_name
                        from marts.dim_admin_unit group by unit_code)
         select handling_level, coalesce(names.unit_name, r.unit) as unit, period_start, period_end,
                received, online, resolved, on_time, in_progress

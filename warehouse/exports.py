@@ -55,7 +55,7 @@ def named_query(con: duckdb.DuckDBPyConnection, table: str) -> str:
         if col in ("unit_code", "parent_unit_code"):
             alias = col.removesuffix("_code")
             joins.append(f"left join {PUBLIC_SCHEMA}.dim_admin_unit {alias} on {alias}.unit_code = r.{col} "
-                         f"and r.period_end between {alias}.valid_from and coalesce({alias}.valid_to, date '9999-12-31')")
+                         f"and r.period_end between coalesce({alias}.valid_from, date '0001-01-01') and coalesce({alias}.valid_to, date '9999-12-31')")
             select.append(f"{alias}.unit_name as {alias}_name")
         elif col == "procedure_code":
             joins.append(f"left join {PUBLIC_SCHEMA}.dim_procedure p on p.procedure_code = r.procedure_code")

@@ -84,7 +84,7 @@ def _figures_sql(aggregate: bool) -> str:
 def _unit_name(con, code: str | None, on: date) -> str:
     if code is None:
         return ""
-    row = con.execute(f"select unit_name from {SCHEMA}.dim_admin_unit where unit_code = ? and ? between valid_from "
+    row = con.execute(f"select unit_name from {SCHEMA}.dim_admin_unit where unit_code = ? and ? between coalesce(valid_from, date '0001-01-01') "
                       "and coalesce(valid_to, date '9999-12-31')", [code, on]).fetchone()
     return f"{row[0]} ({code})" if row else code
 
@@ -95,7 +95,7 @@ def _units_with_province(period: Period) -> str:
         select r.*, case when pu.level = 'province' then r.parent_unit_code else pu.parent_code end as province_code
         from {SCHEMA}.rpt_dossier_period r
         left join {SCHEMA}.dim_admin_unit pu on pu.unit_code = r.parent_unit_code
-          and r.period_end between pu.valid_from and coalesce(pu.valid_to, date '9999-12-31')
+          and r.period_end between coalesce(pu.valid_from, date '0001-01-01') and coalesce(pu.valid_to, date '9999-12-31')
         where r.period_type = '{period.period_type}' and r.period_start = date '{period.start}'
           and r.period_end = date '{period.end}'"""
 
