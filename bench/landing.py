@@ -61,7 +61,7 @@ def replicate(landing: Path, copies: int, con: duckdb.DuckDBPyConnection | None 
             for copy in range(1, copies):
                 rewritten = ", ".join(f'"{k}" || \'~{copy}\' as "{k}"' for k in keys)
                 target = batch / f"part-r{copy:04d}.parquet"
-                con.execute(f"copy (select * replace ({rewritten}) from read_parquet({_sql_list(originals)})) "
+                con.execute(f"copy (select * replace ({rewritten}) from read_parquet({_sql_list(originals)}, hive_partitioning = false)) "
                             f"to '{target}' (format parquet, compression zstd)")
                 parts.append(target.name)
             manifest["parts"] = parts
@@ -100,7 +100,7 @@ def land_next_day(landing: Path, share: float = 0.01, con: duckdb.DuckDBPyConnec
         when, updates = spec["finish"]
         finish = ", ".join(f"case when {when} then {expr} else \"{col}\" end as \"{col}\""
                            for col, expr in updates.items())
-        source = f"read_parquet('{landing}/{system}/dossiers/batch=*/part-*.parquet')"
+        source = f"read_parquet('{landing}/{system}/dossiers/batch=*/part-*.parquet', hive_partitioning = false)"
         con.execute(f"create or replace temp table picked as select * from {source} "
                     f"where hash(\"{key}\") % {modulus} = 0 "
                     f"qualify row_number() over (partition by \"{key}\" order by \"{cursor}\" desc, _batch_id desc) = 1")
@@ -112,7 +112,7 @@ def land_next_day(landing: Path, share: float = 0.01, con: duckdb.DuckDBPyConnec
         for child in spec["children"]:
             child_key = spec.get("child_key", key)
             rows_sql = (f"select c.* replace ('{NEXT_DAY_BATCH}' as _batch_id, '{value}' as _parent_cursor) "
-                        f"from read_parquet('{landing}/{system}/{child}/batch=*/part-*.parquet') as c "
+                        f"from read_parquet('{landing}/{system}/{child}/batch=*/part-*.parquet', hive_partitioning = false) as c "
                         f"join picked as p on c.\"{child_key}\" = p.\"{key}\" and c._batch_id = p._batch_id "
                         f"and c._parent_cursor = p.\"{cursor}\"")
             rows = con.execute(f"select count(*) from ({rows_sql})").fetchone()[0]

@@ -6,7 +6,7 @@ Docs are not used: the audit validates Arrow batches in an ephemeral GX context 
 not work on DuckDB), so there is no validations store to build them from; this page is self-contained
 (one HTML file, no scripts from elsewhere) so it can be mailed or opened from a release folder.
 
-Each audit also leaves `<id>.json` (its summary) beside its page; the history is read from those.
+Each audit also leaves `<id>.summary.json` (its summary) beside its page; the history is read from those.
 """
 
 from __future__ import annotations
@@ -130,8 +130,11 @@ def _history(history: list[dict], current: str) -> str:
             f"<th>{_bi('Kết quả', 'Outcome')}</th></tr>{rows}</table>")
 
 
+SUMMARY_SUFFIX = ".summary.json"  # beside the audit's own JSON (cchc/orchestration.py), never over it
+
+
 def load_history(folder: Path) -> list[dict]:
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob(f"*{SUMMARY_SUFFIX}"))]
 
 
 def render(audit: AuditResult, title: str, audit_id: str, history: list[dict]) -> str:
@@ -156,9 +159,9 @@ def render(audit: AuditResult, title: str, audit_id: str, history: list[dict]) -
 
 
 def write(path: Path, audit: AuditResult, title: str) -> Path:
-    """Write `path` (HTML) and its summary `path.json`; the history is every summary in the same folder."""
+    """Write `path` (HTML) and its summary `<stem>.summary.json`; the history is every summary in the folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
     summary = {"id": path.stem, "at": datetime.now(UTC).isoformat(), **audit.summary()}
-    path.with_suffix(".json").write_text(json.dumps(summary), encoding="utf-8")
+    path.with_name(path.stem + SUMMARY_SUFFIX).write_text(json.dumps(summary), encoding="utf-8")
     path.write_text(render(audit, title, path.stem, load_history(path.parent)), encoding="utf-8")
     return path

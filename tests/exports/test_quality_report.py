@@ -65,7 +65,7 @@ def test_published_release_report_has_history_and_matches_the_checks(release):
         "select count(*), count(*) filter (not success and severity = 'warn'), "
         "count(*) filter (not success and severity = 'fail') from marts.quality_check_result").fetchone()
     con.close()
-    audits = sorted((settings.data_dir / "audits").glob("*.json"))
+    audits = sorted((settings.data_dir / "audits").glob("*.summary.json"))
     assert len(audits) == 2 and json.loads(audits[-1].read_text())["checks"] == checks
     with page() as pg:
         pg.goto(report.as_uri())
