@@ -19,7 +19,7 @@ from warehouse.publish import publish, published_path
 def candidate(path, marker: str):
     con = duckdb.connect(str(path))
     con.execute("create schema if not exists marts")
-    con.execute("create or replace table marts.rpt_dossier_period as select ? as marker", [marker])
+    con.execute("create or replace table marts.pool_marker as select ? as marker", [marker])
     con.close()
     return path
 
@@ -32,7 +32,7 @@ def read_marker(engine) -> str:
 @pytest.mark.parametrize(("pool", "sees_new_release"), [(QueuePool, False), (NullPool, True)])
 def test_only_nullpool_follows_a_new_release(tmp_path, pool, sees_new_release):
     settings = replace(Settings(), data_dir=tmp_path / "data")
-    passed = AuditResult([CheckResult("marker", Severity.FAIL, "marts.rpt_dossier_period", "exists", None, True)], 0.0)
+    passed = AuditResult([CheckResult("marker", Severity.FAIL, "marts.pool_marker", "exists", None, True)], 0.0)
     first = publish(settings, candidate(tmp_path / "c1.duckdb", "one"), passed)
     engine = sqlalchemy.create_engine(f"duckdb:///{published_path(settings)}", poolclass=pool,
                                       connect_args={"read_only": True})
