@@ -136,7 +136,7 @@ def test_province_roll_up_cells_equal_the_marts(forms):
                 [*key, level]).fetchone()))
             units = con.execute(
                 f"select r.unit_code, u.unit_name, {SUMS} from marts.rpt_dossier_period r join marts.dim_admin_unit u "
-                f"on u.unit_code = r.unit_code and r.period_end between u.valid_from and coalesce(u.valid_to, "
+                f"on u.unit_code = r.unit_code and r.period_end between coalesce(u.valid_from, date '0001-01-01') and coalesce(u.valid_to, "
                 f"date '9999-12-31') where {where} and handling_level = ? group by all order by 1",
                 [*key, level]).fetchall()
             expected += [(str(i), f"{name_} ({code})", *figs) for i, (code, name_, *figs) in enumerate(units, 1)]
