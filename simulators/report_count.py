@@ -86,9 +86,13 @@ def ward_figures(dossiers: list[dict], ratings: list[dict], ward_codes: set[str]
     return c
 
 
+def _organs_of(organs: list[dict], unit_codes: set[str]) -> set[str]:
+    return {o["OrganId"] for o in organs if o["UnitCode"] in unit_codes}
+
+
 def certificate_figures(certificates: list[dict], organs: list[dict], unit_codes: set[str], start: date,
                         end: date) -> Counter:
-    mine = {o["OrganId"] for o in organs if o["UnitCode"] in unit_codes}
+    mine = _organs_of(organs, unit_codes)
     c = Counter()
     for cert in certificates:
         if cert["OrganId"] in mine and start <= _iso_day(cert["IssuedAt"]) <= end:
@@ -98,7 +102,7 @@ def certificate_figures(certificates: list[dict], organs: list[dict], unit_codes
 
 def document_figures(documents: list[dict], organs: list[dict], unit_codes: set[str], start: date,
                      end: date) -> Counter:
-    mine = {o["OrganId"] for o in organs if o["UnitCode"] in unit_codes}
+    mine = _organs_of(organs, unit_codes)
     c = Counter()
     for doc in documents:
         if doc["OrganId"] not in mine or doc["Direction"] != "outgoing":

@@ -23,19 +23,22 @@ def _dataset() -> sqlite3.Connection:
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
 
 
+def _province_units(query: str, province_code: str, which: str) -> pd.DataFrame:
+    with _dataset() as con:
+        frame = pd.read_sql_query(query, con, params=[province_code])
+    if frame.empty:
+        raise ValueError(f"province code {province_code!r} is not in the {which} shipped by vietnamadminunits")
+    return frame
+
+
 @lru_cache(maxsize=4)
 def legacy_units(province_code: str) -> pd.DataFrame:
     """Pre-July-2025 wards/communes of a province with their district (official NSO codes)."""
-    with _dataset() as con:
-        frame = pd.read_sql_query(
-            "select provinceCode as province_code, province as province_name, districtCode as district_code, "
-            "district as district_name, wardCode as ward_code, ward as ward_name, wardType as ward_type "
-            "from admin_units_legacy where provinceCode = ? order by districtCode, wardCode",
-            con, params=[province_code],
-        )
-    if frame.empty:
-        raise ValueError(f"province code {province_code!r} is not in the official list shipped by vietnamadminunits")
-    return frame
+    return _province_units(
+        "select provinceCode as province_code, province as province_name, districtCode as district_code, "
+        "district as district_name, wardCode as ward_code, ward as ward_name, wardType as ward_type "
+        "from admin_units_legacy where provinceCode = ? order by districtCode, wardCode",
+        province_code, "official list")
 
 
 REFORM = date(2025, 7, 1)  # two-level local government (Resolution 202/2025/QH15; list of Decision 19/2025/QĐ-TTg)
@@ -44,16 +47,11 @@ REFORM = date(2025, 7, 1)  # two-level local government (Resolution 202/2025/QH1
 @lru_cache(maxsize=4)
 def current_units(province_code: str) -> pd.DataFrame:
     """Communes/wards of a province from 1 July 2025, directly under it (no district level)."""
-    with _dataset() as con:
-        frame = pd.read_sql_query(
-            "select provinceCode as province_code, province as province_name, null as district_code, "
-            "null as district_name, wardCode as ward_code, ward as ward_name, wardType as ward_type "
-            "from admin_units where provinceCode = ? order by wardCode",
-            con, params=[province_code],
-        )
-    if frame.empty:
-        raise ValueError(f"province code {province_code!r} is not in the 1 July 2025 list shipped by vietnamadminunits")
-    return frame
+    return _province_units(
+        "select provinceCode as province_code, province as province_name, null as district_code, "
+        "null as district_name, wardCode as ward_code, ward as ward_name, wardType as ward_type "
+        "from admin_units where provinceCode = ? order by wardCode",
+        province_code, "1 July 2025 list")
 
 
 def wards_of(province_code: str, district_code: str) -> pd.DataFrame:
