@@ -63,6 +63,30 @@ def test_bundle_is_complete_and_labelled_in_vietnamese():
             "Điểm chỉ số CCHC theo nhóm tiêu chí (QĐ 766)"} <= titles
 
 
+def _chart_requests(responses: list[dict]) -> list[dict]:
+    """The charts' own data requests: the native filters' option lists are chart-data requests too."""
+    return [r for r in list(responses)
+            if json.loads(r["request"] or "{}").get("form_data", {}).get("viz_type") != "filter_select"]
+
+
+def _settled_big_numbers(pg, *, at_least: int, timeout_seconds: float) -> list[str]:
+    """The big numbers' texts once two reads a second apart agree.
+
+    Superset re-renders the charts when the native filters' defaults arrive, so the numbers can vanish
+    for a moment after first painting; reading them once raced with that re-render.
+    """
+    read = "Array.from(document.querySelectorAll('.header-line'), e => e.innerText.trim())"
+    deadline = time.monotonic() + timeout_seconds
+    previous: list[str] = []
+    while time.monotonic() < deadline:
+        texts = pg.evaluate(read)
+        if len(texts) >= at_least and all(texts) and texts == previous:
+            return texts
+        previous = texts
+        pg.wait_for_timeout(1000)
+    raise AssertionError(f"the dashboard's big numbers did not settle in {timeout_seconds} s: last read {previous}")
+
+
 @pytest.mark.timeout(3600)  # the first run installs Superset and creates its metadata (minutes)
 def test_dashboard_renders_every_chart_with_data_and_the_warehouse_figure(server, tmp_path):
     url, home, published, timings = server
@@ -80,13 +104,11 @@ def test_dashboard_renders_every_chart_with_data_and_the_warehouse_figure(server
         started = time.monotonic()
         pg.goto(f"{url}/superset/dashboard/{superset.DASHBOARD_SLUG}/")
         deadline = time.monotonic() + 180
-        while len(responses) < len(CHARTS) and time.monotonic() < deadline:
+        while len(_chart_requests(responses)) < len(CHARTS) and time.monotonic() < deadline:
             pg.wait_for_timeout(500)
-        pg.wait_for_function("document.querySelectorAll('.header-line').length >= 5", timeout=120_000)
-        pg.wait_for_timeout(2000)  # let the last charts paint before the screenshot
+        big_numbers = _settled_big_numbers(pg, at_least=5, timeout_seconds=120)
         render_seconds = time.monotonic() - started
         pg.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
-        big_numbers = [t.strip() for t in pg.locator(".header-line").all_inner_texts()]
         errors = pg.locator(".alert-danger, [data-test='error-message']").count()
     print(f"dashboard render {render_seconds:.1f} s, timings {timings}, screenshot {tmp_path / 'dashboard.png'}")
     for answer in responses:
@@ -94,7 +116,7 @@ def test_dashboard_renders_every_chart_with_data_and_the_warehouse_figure(server
         for result in answer["body"]["result"]:
             assert result.get("error") is None and result["rowcount"] > 0, json.dumps(result)[:500]
     # the filters' own option lists are chart-data requests too; the charts' requests carry the period filter
-    charts = [r for r in responses if json.loads(r["request"]).get("form_data", {}).get("viz_type") != "filter_select"]
+    charts = _chart_requests(responses)
     assert len(charts) >= len(CHARTS), [r["url"] for r in responses]
     assert all(period in r["request"] or json.dumps(period)[1:-1] in r["request"] for r in charts), period
     assert errors == 0
