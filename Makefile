@@ -51,7 +51,7 @@ simulators: install
 SCENARIO ?= simulators/scenarios/tay-ho-2024q1.yaml
 DATA_DIR ?= $(CURDIR)/data
 demo: install
-	CCHC_DEMO=1 CCHC_DATA_DIR=$(abspath $(DATA_DIR)) $(VENV)/bin/python -m cchc.demo --scenario $(SCENARIO)
+	CCHC_DEMO=1 CCHC_DATA_DIR=$(abspath $(DATA_DIR)) $(VENV)/bin/python -m pipeline.demo --scenario $(SCENARIO)
 
 # make airflow [AIRFLOW_PORT=8080]: Airflow standalone (scheduler, DAG processor, API server/UI, triggerer
 # on SQLite + LocalExecutor) with the project's DAGs, pool and connections; simulators separately.
@@ -60,7 +60,7 @@ demo: install
 AIRFLOW_PORT ?= 8080
 export AIRFLOW_PORT
 airflow: install
-	CCHC_DEMO=1 CCHC_DATA_DIR=$(abspath $(DATA_DIR)) $(VENV)/bin/python -m cchc.local_airflow
+	CCHC_DEMO=1 CCHC_DATA_DIR=$(abspath $(DATA_DIR)) $(VENV)/bin/python -m pipeline.local_airflow
 
 # make bench [SCALE=1m|10m|30m|20k] [OUT=.bench] [SAMPLE=1m]: the whole pipeline at scale, writes
 # OUT/bench.json and OUT/bench.md. At most SAMPLE dossiers are extracted over HTTP; the rest are key-rewritten copies.

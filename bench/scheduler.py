@@ -25,10 +25,10 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from cchc.dbt_tasks import DbtMode, target_dir
-from cchc.demo import EXTRACT_DAGS, WAREHOUSE_DAG, run_dag
-from cchc.local_airflow import AirflowPorts, LocalAirflow, airflow_env, prepare_home
 from cchc.settings import REPO_ROOT, Settings, SimulatorPorts
+from pipeline.dbt_tasks import DbtMode, target_dir
+from pipeline.demo import EXTRACT_DAGS, WAREHOUSE_DAG, run_dag
+from pipeline.local_airflow import AirflowPorts, LocalAirflow, airflow_env, prepare_home
 
 SCENARIO = REPO_ROOT / "simulators/scenarios/tay-ho-2024q1.yaml"
 EXPECTED_FIRST_TASK = {DbtMode.BUILD: "dbt_build", DbtMode.LAYERS: "dbt_staging",

@@ -56,22 +56,21 @@ def build(settings: Settings, as_of: str = AS_OF, full_refresh: bool = True) -> 
 
 
 def gate(settings: Settings) -> dict:
-    from cchc.orchestration import save_audit
-    from warehouse.pipeline import audit_candidate
+    from warehouse.pipeline import audit_and_gate
 
     started = time.perf_counter()
-    audit = audit_candidate(settings)
+    gated = audit_and_gate(settings, name="bench")
     seconds = time.perf_counter() - started
-    save_audit(settings, audit, "bench")
-    return {**audit.summary(), "seconds": round(seconds, 2)}
+    gated.save(settings.data_dir / "audits" / "bench.json")
+    return {**gated.result.summary(), "seconds": round(seconds, 2)}
 
 
 def publish(settings: Settings) -> dict:
-    from cchc.orchestration import load_audit
     from warehouse.build import candidate_path
+    from warehouse.publish import GatedAudit
     from warehouse.publish import publish as publish_release
 
-    audit = load_audit(str(settings.data_dir / "audits" / "bench.json"))
+    audit = GatedAudit.load(settings.data_dir / "audits" / "bench.json")
     started = time.perf_counter()
     release = publish_release(settings, candidate_path(settings), audit)
     return {"seconds": round(time.perf_counter() - started, 2), "release": release}

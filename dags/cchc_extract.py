@@ -18,9 +18,9 @@ import pendulum
 from airflow.sdk import Param, dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
-from cchc.assets import LANDING_ASSETS
-from cchc.orchestration import CONNECTION_IDS
 from cchc.settings import SourceSystem
+from pipeline.assets import LANDING_ASSETS
+from pipeline.orchestration import CONNECTION_IDS
 
 # Data-interval timetables (not Airflow 3's default trigger timetables, whose runs have an empty interval):
 # each scheduled, backfilled or manual run covers [previous tick, this tick) of the source's clock.
@@ -47,7 +47,7 @@ def extract_dag(system: SourceSystem, schedule: str, conn_id: str):
             """Extract every endpoint of the source into the landing zone; state moves only after commit."""
             from airflow.sdk import Connection
 
-            from cchc.orchestration import extract, extract_long_window
+            from pipeline.orchestration import extract, extract_long_window
 
             params = context["params"]
             if params.get("window_start") or params.get("window_end"):

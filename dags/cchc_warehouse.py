@@ -16,9 +16,9 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Param, dag, task
 
-from cchc.assets import LANDING_ASSETS, PUBLISHED_WAREHOUSE
-from cchc.orchestration import WRITER_POOL
 from cchc.settings import SourceSystem
+from pipeline.assets import LANDING_ASSETS, PUBLISHED_WAREHOUSE
+from pipeline.orchestration import WRITER_POOL
 
 
 @dag(
@@ -32,7 +32,7 @@ from cchc.settings import SourceSystem
     doc_md=__doc__,
 )
 def cchc_warehouse():
-    from cchc.dbt_tasks import dbt_tasks
+    from pipeline.dbt_tasks import dbt_tasks
 
     @task(pool=WRITER_POOL)
     def prepare() -> str:
@@ -50,14 +50,14 @@ def cchc_warehouse():
     @task(pool=WRITER_POOL)
     def audit(run_id: str) -> str:
         """Great Expectations suites on the candidate (read-only); fails the run if a `fail` check fails."""
-        from cchc.orchestration import audit_and_gate
+        from pipeline.orchestration import audit_and_gate
 
         return audit_and_gate(run_id)
 
     @task(pool=WRITER_POOL, outlets=[PUBLISHED_WAREHOUSE])
     def publish(audit_path: str, run_id: str, **context) -> str:
         """Copy the audited candidate into a new release and swap it in atomically."""
-        from cchc.orchestration import publish_audited
+        from pipeline.orchestration import publish_audited
 
         release = publish_audited(audit_path, run_id)
         # consumers (scoring, BI refresh) see which release the event announces

@@ -8,8 +8,9 @@ Fail-closed: a suite or expectation that errors counts as failed.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
 
@@ -70,3 +71,14 @@ class AuditResult:
     def summary(self) -> dict:
         return {"checks": len(self.results), "failed": len(self.failed), "warnings": len(self.warnings),
                 "seconds": round(self.seconds, 2)}
+
+    def to_json(self) -> str:
+        """The whole result as JSON (what the audit task hands to the publish task)."""
+        return json.dumps({"seconds": self.seconds, "results": [asdict(r) for r in self.results]},
+                          ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> AuditResult:
+        raw = json.loads(text)
+        return cls([CheckResult(**{**r, "severity": Severity(r["severity"])}) for r in raw["results"]],
+                   raw["seconds"])

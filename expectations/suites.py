@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cchc.vocabularies import OnTimeStatus, SignatureStatus
 from expectations.framework import Severity, Suite
 
 
@@ -11,8 +12,8 @@ def _gxe():
     return gxe
 
 
-ON_TIME_STATUSES = ["early", "on_time", "late", "open_within_deadline", "open_overdue"]
-SIGNATURE_STATUSES = ["valid", "invalid_signature", "expired", "not_yet_valid", "revoked", "untrusted_issuer"]
+ON_TIME_STATUSES = [s.value for s in OnTimeStatus]
+SIGNATURE_STATUSES = [s.value for s in SignatureStatus]
 INVALID_SIGNATURE_SHARE_WARN = 0.10  # an agency whose outgoing signatures fail more often than this is flagged
 INVALID_SIGNATURE_MIN_SIGNATURES = 20  # … when it has at least this many verified signatures
 LANDING = "read_parquet('{landing}/{system}/{entity}/batch=*/part-*.parquet', union_by_name = true)"

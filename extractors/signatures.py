@@ -40,16 +40,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
 from cchc.settings import Settings
+from cchc.vocabularies import SignatureStatus as Status
 
 log = logging.getLogger(__name__)
-
-VALID = "valid"
-INVALID_SIGNATURE = "invalid_signature"
-EXPIRED = "expired"
-NOT_YET_VALID = "not_yet_valid"
-REVOKED = "revoked"
-UNTRUSTED_ISSUER = "untrusted_issuer"
-STATUSES = (VALID, INVALID_SIGNATURE, EXPIRED, NOT_YET_VALID, REVOKED, UNTRUSTED_ISSUER)
 
 VN_TZ = timezone(timedelta(hours=7))
 ECDSA_SHA256 = "ecdsa-with-SHA256"
@@ -191,12 +184,12 @@ def build_chain(pem: str, trust: TrustStore) -> Chain:
     try:
         certs = x509.load_pem_x509_certificates(pem.encode())
     except ValueError as exc:
-        return Chain(error=(INVALID_SIGNATURE, f"certificate chain unreadable: {exc}"[:300]))
+        return Chain(error=(Status.INVALID_SIGNATURE, f"certificate chain unreadable: {exc}"[:300]))
     leaf = certs[0]
     try:
         key = leaf.public_key()
     except (ValueError, UnsupportedAlgorithm) as exc:
-        return Chain(error=(INVALID_SIGNATURE, f"certificate {leaf.serial_number:X}: unsupported key ({exc})"))
+        return Chain(error=(Status.INVALID_SIGNATURE, f"certificate {leaf.serial_number:X}: unsupported key ({exc})"))
     path, pool, current, root = [leaf], certs[1:], leaf, None
     error = None
     while error is None and root is None:
@@ -227,7 +220,7 @@ def build_chain(pem: str, trust: TrustStore) -> Chain:
     windows = tuple((_cn(c.subject), c.serial_number, c.not_valid_before_utc, c.not_valid_after_utc)
                     for c in ([*path, root] if root is not None else path))
     revocable = tuple((_cn(c.subject), c.serial_number) for c in path)
-    return Chain(leaf.serial_number, key, (UNTRUSTED_ISSUER, error) if error else None, windows, revocable,
+    return Chain(leaf.serial_number, key, (Status.UNTRUSTED_ISSUER, error) if error else None, windows, revocable,
                  _cn(root.subject) if root is not None else None)
 
 
@@ -291,31 +284,31 @@ class Verifier:
                value: str | None, chain_pem: str | None, serial: str | None) -> tuple[str | None, str]:
         """(status, reason) of one signature; status None = not verified (no revocation data)."""
         if not value:
-            return INVALID_SIGNATURE, "no signature value"
+            return Status.INVALID_SIGNATURE, "no signature value"
         if not chain_pem:
-            return INVALID_SIGNATURE, "no certificate chain served with the signature"
+            return Status.INVALID_SIGNATURE, "no certificate chain served with the signature"
         chain = chain_for(chain_pem, self.trust)
-        if chain.error is not None and chain.error[0] == INVALID_SIGNATURE:
+        if chain.error is not None and chain.error[0] == Status.INVALID_SIGNATURE:
             return chain.error
         try:
             claimed = parse_serial(serial) if serial else None
         except ValueError:
             claimed = None
         if claimed != chain.leaf_serial:
-            return INVALID_SIGNATURE, (f"certificate {chain.leaf_serial:X} of the chain is not the one named in "
+            return Status.INVALID_SIGNATURE, (f"certificate {chain.leaf_serial:X} of the chain is not the one named in "
                                        f"CertificateSerial ({serial})")
         if not content_hash or len(content_hash) != 64:
-            return INVALID_SIGNATURE, "document has no SHA-256 ContentHash to verify against"
+            return Status.INVALID_SIGNATURE, "document has no SHA-256 ContentHash to verify against"
         try:
             at = datetime.fromisoformat(signing_time) if signing_time else None
         except ValueError:
             at = None
         if at is None or at.tzinfo is None:
-            return INVALID_SIGNATURE, f"SigningTime {signing_time!r} is not an ISO-8601 time with offset"
+            return Status.INVALID_SIGNATURE, f"SigningTime {signing_time!r} is not an ISO-8601 time with offset"
         try:
             signature = base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
-            return INVALID_SIGNATURE, "signature value is not base64"
+            return Status.INVALID_SIGNATURE, "signature value is not base64"
         digest = signed_digest(content_hash, signing_time)
         key = chain.public_key
         try:
@@ -324,26 +317,26 @@ class Verifier:
             elif isinstance(key, rsa.RSAPublicKey) and algorithm == RSA_SHA256:
                 key.verify(signature, digest, padding.PKCS1v15(), _PREHASHED)
             else:
-                return INVALID_SIGNATURE, f"algorithm {algorithm} does not fit the certificate's {type(key).__name__}"
+                return Status.INVALID_SIGNATURE, f"algorithm {algorithm} does not fit the certificate's {type(key).__name__}"
         except InvalidSignature:
-            return INVALID_SIGNATURE, ("signature does not match ContentHash and SigningTime (content changed after "
+            return Status.INVALID_SIGNATURE, ("signature does not match ContentHash and SigningTime (content changed after "
                                        "signing, or not made with this certificate's key)")
         if chain.error is not None:
             return chain.error
         for name, number, not_before, not_after in chain.windows:
             if at < not_before:
-                return NOT_YET_VALID, (f"certificate {number:X} ({name}) valid from {_local(not_before)}, "
+                return Status.NOT_YET_VALID, (f"certificate {number:X} ({name}) valid from {_local(not_before)}, "
                                        f"signed at {signing_time}")
             if at > not_after:
-                return EXPIRED, f"certificate {number:X} ({name}) expired {_local(not_after)}, signed at {signing_time}"
+                return Status.EXPIRED, f"certificate {number:X} ({name}) expired {_local(not_after)}, signed at {signing_time}"
         if self.revocations is None:
             return None, "not verified: no revocation data (set CCHC_REVOCATION_LIST or land dms/certificates first)"
         for name, number in chain.revocable:
             revoked_at = self.revocations.revoked.get(number)
             if revoked_at is not None and revoked_at <= at:
-                return REVOKED, (f"certificate {number:X} ({name}) revoked at {_local(revoked_at)}, "
+                return Status.REVOKED, (f"certificate {number:X} ({name}) revoked at {_local(revoked_at)}, "
                                  f"before signing at {signing_time}")
-        return VALID, f"valid: chain to {chain.root}; in validity and not revoked at signing time"
+        return Status.VALID, f"valid: chain to {chain.root}; in validity and not revoked at signing time"
 
     def verify_table(self, table: pa.Table) -> pa.Table:
         """Append VerificationStatus and VerificationReason to landed signature rows."""

@@ -22,14 +22,16 @@ import time
 from enum import StrEnum
 from pathlib import Path
 
-from cchc.orchestration import WRITER_POOL
+from cchc.clock import VN_OFFSET, local_date
 from cchc.settings import REPO_ROOT, Settings
+from pipeline.orchestration import WRITER_POOL
 
 DBT_PROJECT = REPO_ROOT / "dbt_project"
 MANIFEST = DBT_PROJECT / "target" / "manifest.json"
-# The date open dossiers are judged against: the run's date in Vietnam (UTC+7 all year, no DST),
-# the same for every task of the run.
-AS_OF_DATE = "{{ (dag_run.run_after + macros.timedelta(hours=7)).strftime('%Y-%m-%d') }}"
+# The date open dossiers are judged against: the run's date in Vietnam (cchc/clock.py), the same for
+# every task of the run (a template: Cosmos renders it per task from the run, not from the wall clock).
+AS_OF_DATE = (f"{{{{ (dag_run.run_after + macros.timedelta(seconds={VN_OFFSET.total_seconds():.0f}))"
+              ".strftime('%Y-%m-%d') }}")
 FAILED = ("error", "fail", "runtime error")
 
 
@@ -82,9 +84,7 @@ def _build_task(task_id: str, selector: str | None):
 
 
 def _as_of_date(context) -> str:
-    from datetime import timedelta
-
-    return (context["dag_run"].run_after + timedelta(hours=7)).strftime("%Y-%m-%d")
+    return local_date(context["dag_run"].run_after)
 
 
 def target_dir(settings: Settings, name: str) -> Path:
@@ -170,7 +170,7 @@ def _cosmos_group(group_id: str, mode: DbtMode):
         render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=tests,
                                    should_detach_multiple_parents_tests=True),
         operator_args={"pool": WRITER_POOL, "full_refresh": "{{ params.full_refresh }}",
-                       "vars": {"as_of_date": AS_OF_DATE}, "callback": "cchc.dbt_tasks.release_duckdb",
+                       "vars": {"as_of_date": AS_OF_DATE}, "callback": "pipeline.dbt_tasks.release_duckdb",
                        # no per-model candidate assets: nothing consumes them (the published Asset does)
                        "emit_datasets": False},
     )

@@ -20,9 +20,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cchc.local_airflow import LocalAirflow, TaskState, airflow_env, password_file, prepare_home
-from cchc.orchestration import VN_TZ
+from cchc.clock import VN_TZ
 from cchc.settings import REPO_ROOT, Settings
+from pipeline.local_airflow import LocalAirflow, TaskState, airflow_env, password_file, prepare_home
 
 EXTRACT_DAGS = ["cchc_extract_district_one_stop", "cchc_extract_ward_one_stop", "cchc_extract_dms"]
 WAREHOUSE_DAG = "cchc_warehouse"
@@ -149,7 +149,7 @@ def run_pipeline(af: LocalAirflow, home: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m cchc.demo", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m pipeline.demo", description=__doc__)
     parser.add_argument("--scenario", type=Path, default=REPO_ROOT / "simulators/scenarios/tay-ho-2024q1.yaml")
     parser.add_argument("--dossiers", type=int, default=20_000, help="background volume of the simulators")
     args = parser.parse_args(argv)

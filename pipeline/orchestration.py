@@ -5,14 +5,12 @@ Kept out of dags/ so DAG files stay thin and nothing heavy is imported at parse 
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 
+from cchc.clock import to_local
 from cchc.settings import Settings, SourceSystem
-
-VN_TZ = timezone(timedelta(hours=7))
 
 CONNECTION_IDS = {
     SourceSystem.DISTRICT: "cchc_district_one_stop",
@@ -35,11 +33,6 @@ def settings_with_connection(system: SourceSystem, connection) -> tuple[Settings
         creds = replace(creds, dms_user=connection.login or creds.dms_user,
                         dms_password=connection.password or creds.dms_password)
     return replace(settings, credentials=creds), base_url
-
-
-def to_local(moment: datetime) -> datetime:
-    """An Airflow (timezone-aware) datetime as naive Vietnam local time, the sources' clock."""
-    return moment.astimezone(VN_TZ).replace(tzinfo=None)
 
 
 def extract(system: SourceSystem, connection, interval_start, interval_end, exact_window: bool) -> list[dict]:
@@ -82,42 +75,27 @@ def extract_long_window(system: SourceSystem, connection, window_start: str, win
     return [asdict(m) for m in manifests]
 
 
-def save_audit(settings: Settings, audit, name: str) -> str:
-    path = settings.data_dir / "audits" / f"{name}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"seconds": audit.seconds, "results": [asdict(r) for r in audit.results]},
-                               ensure_ascii=False))
-    return str(path)
-
-
-def load_audit(path: str):
-    from expectations.framework import AuditResult, CheckResult, Severity
-
-    raw = json.loads(Path(path).read_text())
-    return AuditResult([CheckResult(**{**r, "severity": Severity(r["severity"])}) for r in raw["results"]],
-                       raw["seconds"])
+def gated_audit_file(settings: Settings, run_id: str) -> Path:
+    """Where the audit task leaves its gated audit for the publish task of the same run."""
+    return settings.data_dir / "audits" / f"{run_id.replace(':', '_').replace('+', '_')}.json"
 
 
 def audit_and_gate(run_id: str) -> str:
-    """Audit the candidate (read-only), write the HTML report, save the result; raise if a fail check failed."""
-    from warehouse.pipeline import audit_candidate
-    from warehouse.publish import gate, write_report
+    """Audit the candidate (read-only), write the HTML report and pass the gate or raise; saves the gated
+    audit for the publish task (the gate is evaluated here only)."""
+    from warehouse.pipeline import audit_and_gate as gate_candidate
 
     settings = Settings.from_env()
-    result = audit_candidate(settings)
-    name = run_id.replace(":", "_").replace("+", "_")
-    report = write_report(settings.data_dir / "audits" / f"{name}.html", result, f"CCHC audit {name}")
-    path = save_audit(settings, result, name)
-    gate(result, report)
-    return path
+    path = gated_audit_file(settings, run_id)
+    return str(gate_candidate(settings, name=path.stem).save(path))
 
 
 def publish_audited(audit_path: str, run_id: str) -> str:
     """Publish the candidate the saved audit passed; returns the release id."""
-    from cchc.dbt_tasks import dbt_mode
+    from pipeline.dbt_tasks import dbt_mode
     from warehouse.build import candidate_path
-    from warehouse.publish import publish
+    from warehouse.publish import GatedAudit, publish
 
     settings = Settings.from_env()
-    return publish(settings, candidate_path(settings), load_audit(audit_path),
+    return publish(settings, candidate_path(settings), GatedAudit.load(Path(audit_path)),
                    dbt_summary={"run_id": run_id, "orchestrated_by": f"airflow, dbt mode {dbt_mode()}"})

@@ -14,17 +14,16 @@ from __future__ import annotations
 
 import getpass
 import os
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
+from cchc.clock import VN_TZ
 from cchc.settings import Settings
 from scoring import DEFAULT_RUBRIC
 from warehouse.publish import published_path
 
-VN_TZ = timezone(timedelta(hours=7))
-PERIOD_TYPES = ("year", "quarter", "month")
 SCORE_TABLES = ("score_indicator", "score_unit")
 
 _DDL = """

@@ -12,7 +12,7 @@ from simulators.testing import running_simulators
 from simulators.world import WorldConfig
 from warehouse.build import build_candidate
 from warehouse.pipeline import audit_candidate
-from warehouse.publish import publish, published_path
+from warehouse.publish import gate, publish, published_path
 
 
 def publish_scenario(data_dir: Path, releases: int = 1) -> tuple[Settings, Path]:
@@ -26,5 +26,5 @@ def publish_scenario(data_dir: Path, releases: int = 1) -> tuple[Settings, Path]
     for _ in range(releases):
         audit = audit_candidate(settings, build.candidate)
         assert audit.passed, [c.describe() for c in audit.failed]
-        publish(settings, build.candidate, audit)
+        publish(settings, build.candidate, gate(settings, audit))
     return settings, published_path(settings)

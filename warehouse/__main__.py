@@ -8,7 +8,7 @@ import sys
 from cchc.settings import InsecureSecret, Settings
 from extractors.landing import LandingDamaged
 from warehouse.build import BuildFailed, build_candidate, candidate_path
-from warehouse.pipeline import audit_candidate, build_audit_publish
+from warehouse.pipeline import audit_and_gate, audit_candidate, build_audit_publish
 from warehouse.publish import GateFailed, current_release, list_releases, publish, rollback
 
 
@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(" ", check.describe())
             return 0 if result.passed else 1
         elif args.command == "publish":
-            release = publish(settings, candidate_path(settings), audit_candidate(settings))
+            release = publish(settings, candidate_path(settings), audit_and_gate(settings))
             print(f"published release {release}")
         elif args.command == "run":
             _, audit, release = build_audit_publish(settings)

@@ -1,4 +1,4 @@
-"""The warehouse run as one call each for Airflow tasks and the CLI: build → audit → publish."""
+"""The warehouse run as one call each for Airflow tasks and the CLI: build → audit → gate → publish."""
 
 from __future__ import annotations
 
@@ -8,19 +8,21 @@ from cchc.settings import Settings
 from expectations.framework import AuditResult
 from expectations.runner import audit as run_audit
 from warehouse.build import BuildResult, build_candidate, candidate_path
-from warehouse.publish import publish, write_report
+from warehouse.publish import GatedAudit, gate, publish
 
 
 def audit_candidate(settings: Settings, candidate: Path | None = None) -> AuditResult:
     return run_audit(candidate or candidate_path(settings), settings.landing_dir, state_dir=settings.state_dir)
 
 
+def audit_and_gate(settings: Settings, candidate: Path | None = None, name: str | None = None) -> GatedAudit:
+    """Audit the candidate read-only and pass it through the gate (raises GateFailed, nothing published)."""
+    return gate(settings, audit_candidate(settings, candidate), name)
+
+
 def build_audit_publish(settings: Settings, as_of_date: str | None = None) -> tuple[BuildResult, AuditResult, str]:
     build = build_candidate(settings, as_of_date=as_of_date)
-    audit = audit_candidate(settings, build.candidate)
-    release = publish(settings, build.candidate, audit,
+    gated = audit_and_gate(settings, build.candidate)
+    release = publish(settings, build.candidate, gated,
                       dbt_summary={"seconds": round(build.seconds, 2), "nodes": len(build.results)})
-    return build, audit, release
-
-
-__all__ = ["audit_candidate", "build_audit_publish", "write_report"]
+    return build, gated.result, release

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -53,11 +53,38 @@ def write_report(path: Path, audit: AuditResult, title: str) -> Path:
     return quality_report.write(path, audit, title)
 
 
-def gate(audit: AuditResult, report: Path) -> None:
-    """Raise GateFailed (first line: the first failing check) after recording the blocked audit in the
-    audit store beside the releases (`<data>/audits/store/`, expectations/store.py)."""
+@dataclass(frozen=True)
+class GatedAudit:
+    """An audit that passed the gate, with its quality report: the only thing `publish` takes, so the gate
+    is evaluated once (the Airflow audit task) and publication cannot skip it."""
+
+    result: AuditResult
+    report: Path
+
+    def save(self, path: Path) -> Path:
+        """The audit and its report's path as one JSON file (the audit task's hand-off to publish)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"report": str(self.report), "audit": json.loads(self.result.to_json())},
+                                   ensure_ascii=False))
+        return path
+
+    @classmethod
+    def load(cls, path: Path) -> GatedAudit:
+        raw = json.loads(Path(path).read_text())
+        result = AuditResult.from_json(json.dumps(raw["audit"]))
+        if not result.passed:  # a hand-edited or foreign file: never publish what the gate would block
+            raise GateFailed(f"{path}: the saved audit did not pass ({len(result.failed)} fail check(s))")
+        return cls(result, Path(raw["report"]))
+
+
+def gate(settings: Settings, audit: AuditResult, name: str | None = None) -> GatedAudit:
+    """Write the audit's quality report and pass it, or raise GateFailed (first line: the first failing
+    check) after recording the blocked audit in the audit store beside the releases
+    (`<data>/audits/store/`, expectations/store.py)."""
+    name = name or datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    report = write_report(settings.data_dir / "audits" / f"{name}.html", audit, f"CCHC audit {name}")
     if audit.passed:
-        return
+        return GatedAudit(audit, report)
     record_audit(report.parent, audit.results, outcome="blocked", audit_id=report.stem)
     lines = "\n".join("  " + r.describe() for r in audit.failed)
     first = audit.failed[0]
@@ -70,15 +97,16 @@ def _landing_batches(settings: Settings) -> list[str]:
                   for p in settings.landing_dir.glob("*/*/batch=*/_manifest.json"))
 
 
-def publish(settings: Settings, candidate: Path, audit: AuditResult, *, dbt_summary: dict | None = None,
+def publish(settings: Settings, candidate: Path, gated: GatedAudit, *, dbt_summary: dict | None = None,
             keep: int = KEEP_RELEASES, _before_swap=None) -> str:
-    """Copy the audited candidate into a new release and make it the published warehouse."""
+    """Copy the candidate the gate passed into a new release and make it the published warehouse."""
+    if not isinstance(gated, GatedAudit):
+        raise TypeError(f"publish takes the GatedAudit that gate() returns, not {type(gated).__name__}")
+    audit = gated.result
     release_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    report = write_report(settings.data_dir / "audits" / f"{release_id}.html", audit, f"CCHC audit {release_id}")
-    gate(audit, report)
     release = releases_dir(settings) / release_id
     release.mkdir(parents=True)
-    report = Path(shutil.copy(report, release / "quality_report.html"))
+    report = Path(shutil.copy(gated.report, release / "quality_report.html"))
     target = release / "cchc.duckdb"
     con = release_file.open_for_writing(target)  # older storage format: DuckDB 1.1+ clients read it
     try:

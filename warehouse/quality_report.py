@@ -130,7 +130,7 @@ def _history(history: list[dict], current: str) -> str:
             f"<th>{_bi('Kết quả', 'Outcome')}</th></tr>{rows}</table>")
 
 
-SUMMARY_SUFFIX = ".summary.json"  # beside the audit's own JSON (cchc/orchestration.py), never over it
+SUMMARY_SUFFIX = ".summary.json"  # beside the audit's own JSON (pipeline/orchestration.py), never over it
 
 
 def load_history(folder: Path) -> list[dict]:

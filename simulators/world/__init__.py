@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cchc.calendar import calendar
+from cchc.clock import ISO_LOCAL
 from simulators.scenario import LEVELS, Scenario, ScenarioError
 from simulators.world import catalog, construct, documents, dossiers, serving
 
@@ -62,8 +63,8 @@ class GeneratedWorld:
     # -- the PKI (docs/signatures.md) ----------------------------------------------------------------
     def write_revocation_list(self, path: Path) -> Path:
         """The CAs' revocations known as of the clock, as CSV `serial,revoked_at` (CCHC_REVOCATION_LIST)."""
-        rows = self.con.execute("""
-            select serial, strftime(revoked_at, '%Y-%m-%dT%H:%M:%S+07:00') from w_certificate
+        rows = self.con.execute(f"""
+            select serial, strftime(revoked_at, '{ISO_LOCAL}') from w_certificate
             where revoked_at <= ? order by serial""", [self.as_of]).fetchall()
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("serial,revoked_at\n" + "".join(f"{s},{t}\n" for s, t in rows))

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from cchc.calendar import WorkingCalendar
+from cchc.clock import ISO_LOCAL
 from simulators.scenario import Scenario, ScenarioError
 from simulators.world import catalog, pki
 from simulators.world import lifecycle as lc
@@ -156,7 +157,6 @@ def documents(rng, cal: WorkingCalendar, n: int, organ_frame: pd.DataFrame, cert
 BREAKAGE_KINDS = ("content_changed", "expired", "not_yet_valid", "revoked", "untrusted_issuer",
                   "organisation_missing")
 _CERT_BREAKAGE = ("expired", "not_yet_valid", "revoked", "untrusted_issuer")
-_ISO = "%Y-%m-%dT%H:%M:%S+07:00"
 _TAMPERED = "\nĐã sửa nội dung sau khi ký"
 _DAY, _HOUR = 86400, 3600
 _VALIDITY = np.timedelta64(3 * 365, "D")
@@ -257,7 +257,7 @@ def sign_documents(rng, docs: pd.DataFrame, sigs: pd.DataFrame, certs: pd.DataFr
             row.serial, row.subject_name, organ_names[row.organ_idx], row.kind, row.issuer,
             np.datetime64(row.valid_from, "s"), np.datetime64(row.valid_to, "s"))
     certs["chain_pem"] = certs.serial.map(chains)
-    times = pd.Series(sigs.event_at.to_numpy(dtype="datetime64[s]")).dt.strftime(_ISO)
+    times = pd.Series(sigs.event_at.to_numpy(dtype="datetime64[s]")).dt.strftime(ISO_LOCAL)
     hashes = docs.content_hash_signed.to_numpy()[sigs.doc_idx.to_numpy()]
     sigs["signature_value"] = [pki.sign_with_serial(c, keys[c], h, t)
                                for c, h, t in zip(sigs.cert, hashes, times, strict=True)]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -33,11 +33,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from cryptography.x509.oid import NameOID
 
+from cchc.clock import VN_OFFSET
+
 CURVE = ec.SECP256R1()
 P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 SIGNATURE_ALGORITHM = "ecdsa-with-SHA256"
 _SIGN = ec.ECDSA(Prehashed(hashes.SHA256()), deterministic_signing=True)
-_VN_OFFSET = timedelta(hours=7)
 TRUST_STORE_DIR = Path(__file__).resolve().parent.parent / "trust_store"
 
 GOV_ISSUER = "Cục Chứng thực số và Bảo mật thông tin (Ban Cơ yếu Chính phủ)"
@@ -139,7 +140,7 @@ def write_trust_store(directory: Path) -> list[Path]:
 def _utc(local: np.datetime64) -> datetime:
     """Vietnam local (naive datetime64[s]) → aware UTC datetime."""
     value = local.astype("datetime64[s]").astype(datetime)
-    return (value - _VN_OFFSET).replace(tzinfo=UTC)
+    return (value - VN_OFFSET).replace(tzinfo=UTC)
 
 
 @lru_cache(maxsize=8192)

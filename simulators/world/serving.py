@@ -11,10 +11,11 @@ from datetime import datetime
 
 import duckdb
 
+from cchc.clock import ISO_LOCAL
 from simulators.contract import ENDPOINTS
 
 VN = "'%Y%m%d%H%M%S'"
-ISO = "'%Y-%m-%dT%H:%M:%S+07:00'"
+ISO = f"'{ISO_LOCAL}'"
 
 _ORDER_BY_CURSOR = """
 create or replace table {table} as

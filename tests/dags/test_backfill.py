@@ -9,10 +9,10 @@ from datetime import date, datetime
 
 import pytest
 
-from cchc.local_airflow import airflow_cli as airflow
-from cchc.local_airflow import airflow_env
 from cchc.settings import Settings, SimulatorPorts, SourceSystem
 from extractors.run import Window, extract_system
+from pipeline.local_airflow import airflow_cli as airflow
+from pipeline.local_airflow import airflow_env
 from simulators.testing import running_simulators
 from simulators.world import WorldConfig
 from warehouse.build import build_candidate
@@ -80,7 +80,7 @@ def test_backfill_of_two_intervals_equals_one_run_over_both(tmp_path):
 
 
 def test_month_chunks_cut_a_long_window_at_month_boundaries():
-    from cchc.orchestration import month_chunks
+    from pipeline.orchestration import month_chunks
 
     chunks = month_chunks(datetime(2023, 11, 15), datetime(2024, 2, 10, 6))
     assert chunks == [(datetime(2023, 11, 15), datetime(2023, 12, 1)), (datetime(2023, 12, 1), datetime(2024, 1, 1)),

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from bench.scheduler import local_settings
-from cchc.demo import WAREHOUSE_DAG, run_pipeline, summary
-from cchc.local_airflow import LocalAirflow, airflow_env, prepare_home
 from cchc.settings import REPO_ROOT
+from pipeline.demo import WAREHOUSE_DAG, run_pipeline, summary
+from pipeline.local_airflow import LocalAirflow, airflow_env, prepare_home
 from simulators.scenario import load_scenario
 from simulators.testing import running_simulators
 from simulators.world import WorldConfig

@@ -13,7 +13,7 @@ from sqlalchemy.pool import NullPool, QueuePool
 
 from cchc.settings import Settings
 from expectations.framework import AuditResult, CheckResult, Severity
-from warehouse.publish import publish, published_path
+from warehouse.publish import gate, publish, published_path
 
 
 def candidate(path, marker: str):
@@ -33,11 +33,11 @@ def read_marker(engine) -> str:
 def test_only_nullpool_follows_a_new_release(tmp_path, pool, sees_new_release):
     settings = replace(Settings(), data_dir=tmp_path / "data")
     passed = AuditResult([CheckResult("marker", Severity.FAIL, "marts.pool_marker", "exists", None, True)], 0.0)
-    first = publish(settings, candidate(tmp_path / "c1.duckdb", "one"), passed)
+    first = publish(settings, candidate(tmp_path / "c1.duckdb", "one"), gate(settings, passed))
     engine = sqlalchemy.create_engine(f"duckdb:///{published_path(settings)}", poolclass=pool,
                                       connect_args={"read_only": True})
     assert read_marker(engine) == first
-    second = publish(settings, candidate(tmp_path / "c2.duckdb", "two"), passed)
+    second = publish(settings, candidate(tmp_path / "c2.duckdb", "two"), gate(settings, passed))
     assert second != first
     assert read_marker(engine) == (second if sees_new_release else first)
     engine.dispose()

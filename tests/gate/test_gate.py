@@ -17,7 +17,7 @@ from simulators.scenario import SCENARIO_DIR, load_scenario
 from simulators.testing import running_simulators
 from simulators.world import WorldConfig
 from warehouse.build import build_candidate
-from warehouse.publish import GateFailed, current_release, publish, published_path, rollback
+from warehouse.publish import GateFailed, current_release, gate, publish, published_path, rollback
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,7 @@ def test_clean_candidate_publishes_with_exports(fresh):
     settings, candidate = fresh
     result = audit(candidate, settings.landing_dir)
     assert result.passed, [c.describe() for c in result.failed]
-    release = publish(settings, candidate, result)
+    release = publish(settings, candidate, gate(settings, result))
     assert current_release(settings) == release == release_of(published_path(settings))
     exports = settings.data_dir / "releases" / release / "exports"
     book = openpyxl.load_workbook(exports / "cchc_reports.xlsx", read_only=True)
@@ -66,7 +66,7 @@ def test_clean_candidate_publishes_with_exports(fresh):
 
 def test_bad_data_blocks_publication_and_the_old_release_stays(fresh):
     settings, candidate = fresh
-    first = publish(settings, candidate, audit(candidate, settings.landing_dir))
+    first = publish(settings, candidate, gate(settings, audit(candidate, settings.landing_dir)))
     con = duckdb.connect(str(candidate))
     con.execute("update marts.rpt_dossier_period set carried_over = carried_over + 1 where period_type = 'month'")
     con.execute("update marts.fct_dossier set on_time_status = 'whenever' where dossier_id in "
@@ -74,7 +74,7 @@ def test_bad_data_blocks_publication_and_the_old_release_stays(fresh):
     con.close()
     result = audit(candidate, settings.landing_dir)
     with pytest.raises(GateFailed) as err:
-        publish(settings, candidate, result)
+        publish(settings, candidate, gate(settings, result))
     message = str(err.value)
     assert "identity_gap" in message and "on_time_status" in message and "whenever" in message
     assert current_release(settings) == first and release_of(published_path(settings)) == first
@@ -83,10 +83,10 @@ def test_bad_data_blocks_publication_and_the_old_release_stays(fresh):
 
 def test_open_reader_keeps_its_release_and_new_readers_see_the_new_one(fresh):
     settings, candidate = fresh
-    first = publish(settings, candidate, audit(candidate, settings.landing_dir))
+    first = publish(settings, candidate, gate(settings, audit(candidate, settings.landing_dir)))
     reader = duckdb.connect(str(published_path(settings)), read_only=True)  # as Superset with read_only
     assert reader.execute("select release_id from marts.release_manifest").fetchone()[0] == first
-    second = publish(settings, candidate, audit(candidate, settings.landing_dir))
+    second = publish(settings, candidate, gate(settings, audit(candidate, settings.landing_dir)))
     assert reader.execute("select release_id from marts.release_manifest").fetchone()[0] == first
     assert reader.execute("select count(*) from marts.fct_dossier").fetchone()[0] > 0
     reader.close()
@@ -95,20 +95,20 @@ def test_open_reader_keeps_its_release_and_new_readers_see_the_new_one(fresh):
 
 def test_crash_between_audit_and_publish_leaves_the_previous_release(fresh):
     settings, candidate = fresh
-    first = publish(settings, candidate, audit(candidate, settings.landing_dir))
+    first = publish(settings, candidate, gate(settings, audit(candidate, settings.landing_dir)))
 
     def crash():
         raise SystemExit("killed between writing the release and the swap")
 
     with pytest.raises(SystemExit):
-        publish(settings, candidate, audit(candidate, settings.landing_dir), _before_swap=crash)
+        publish(settings, candidate, gate(settings, audit(candidate, settings.landing_dir)), _before_swap=crash)
     assert current_release(settings) == first and release_of(published_path(settings)) == first
 
 
 def test_rollback_restores_the_previous_release(fresh):
     settings, candidate = fresh
-    first = publish(settings, candidate, audit(candidate, settings.landing_dir))
-    publish(settings, candidate, audit(candidate, settings.landing_dir))
+    first = publish(settings, candidate, gate(settings, audit(candidate, settings.landing_dir)))
+    publish(settings, candidate, gate(settings, audit(candidate, settings.landing_dir)))
     assert rollback(settings) == first
     assert release_of(published_path(settings)) == first
 

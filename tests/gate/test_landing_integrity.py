@@ -31,7 +31,7 @@ from simulators.testing import running_simulators
 from simulators.world import WorldConfig
 from warehouse.build import build_candidate
 from warehouse.pipeline import audit_candidate
-from warehouse.publish import GateFailed, current_release, publish, published_path
+from warehouse.publish import GateFailed, current_release, gate, publish, published_path
 
 AS_OF = "2030-01-01"
 
@@ -63,7 +63,7 @@ def fresh(baseline, tmp_path):
 
 def run_pipeline(settings: Settings) -> str:
     build = build_candidate(settings, as_of_date=AS_OF)
-    return publish(settings, build.candidate, audit_candidate(settings, build.candidate))
+    return publish(settings, build.candidate, gate(settings, audit_candidate(settings, build.candidate)))
 
 
 def published_counts(settings: Settings) -> dict[str, int]:
@@ -120,7 +120,7 @@ def test_random_bytes_in_a_part_block_the_build_naming_it_and_the_next_run_heals
     # the damaged family is set aside and waits for re-extraction; until then nothing publishes
     assert not batch.exists() and not (batch.parent.parent / "supplement_requests" / batch.name).exists()
     with pytest.raises(GateFailed) as blocked:
-        publish(settings, settings.data_dir / "warehouse" / "candidate.duckdb", audit_candidate(settings))
+        publish(settings, settings.data_dir / "warehouse" / "candidate.duckdb", gate(settings, audit_candidate(settings)))
     assert str(blocked.value).splitlines()[0].startswith("blocked by landing_awaiting_reextraction")
     assert current_release(settings) == first
 
@@ -173,7 +173,7 @@ def test_damage_after_the_build_fails_the_audit(fresh):
     assert failed["landing_integrity"].sample == [
         f"dms/documents batch={batch.name[6:]} file part-00099.parquet: part is not listed in the manifest"]
     with pytest.raises(GateFailed) as blocked:
-        publish(settings, build.candidate, result)
+        publish(settings, build.candidate, gate(settings, result))
     assert "landing_integrity" in str(blocked.value).splitlines()[0]
     assert current_release(settings) == first
 

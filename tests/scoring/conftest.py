@@ -13,7 +13,7 @@ from simulators.testing import running_simulators
 from simulators.world import WorldConfig
 from warehouse.build import build_candidate
 from warehouse.pipeline import audit_candidate
-from warehouse.publish import publish
+from warehouse.publish import gate, publish
 
 
 @pytest.fixture(scope="package")
@@ -28,5 +28,5 @@ def published(tmp_path_factory):
     build = build_candidate(settings, as_of_date="2030-01-01")
     audit = audit_candidate(settings, build.candidate)
     assert audit.passed, [c.describe() for c in audit.failed]
-    publish(settings, build.candidate, audit)
+    publish(settings, build.candidate, gate(settings, audit))
     return settings, build

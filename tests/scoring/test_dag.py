@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from cchc.demo import airflow_env
 from cchc.settings import REPO_ROOT
+from pipeline.demo import airflow_env
 from scoring.snapshots import list_snapshots
 
 DAG_FILE = REPO_ROOT / "dags" / "cchc_scoring.py"
