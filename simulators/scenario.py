@@ -497,6 +497,8 @@ def parse_scenario(raw: dict, where: str = "scenario") -> Scenario:
         raise ScenarioError(f"{where}: offering takes district and/or wards, got {offering!r}")
     offered = {level: OfferingFigures.parse(offering[level], f"{where} offering.{level}")
                for level in LEVELS if offering.get(level) is not None}
+    for level, figures in offered.items():  # contradictions do not depend on the catalogue's defaults
+        figures.resolve(f"{where} offering.{level}", dict.fromkeys(ONLINE_LEVELS, 0))
     procs = tuple(ProcedureFigures.parse(p, where + " procedures") for p in raw.get("procedures") or [])
     seen = [(p.code, p.level) for p in procs]
     if len(set(seen)) != len(seen):
