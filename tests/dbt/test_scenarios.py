@@ -62,5 +62,6 @@ def test_docs_generate_lists_every_public_mart(built, tmp_path):
     catalog = json.loads((settings.data_dir / "warehouse" / "dbt_target" / "catalog.json").read_text())
     marts = {node["metadata"]["name"] for node in catalog["nodes"].values() if node["metadata"]["schema"] == "marts"}
     assert {"fct_dossier", "fct_dossier_event", "rpt_dossier_period", "rpt_procedure_period", "rpt_document_period",
+            "rpt_procedure_offering",
             "dim_admin_unit", "dim_date", "dim_procedure", "fct_document", "fct_document_signature",
             "dim_certificate"} <= marts
