@@ -40,7 +40,11 @@ def _catalogue() -> dict[str, tuple[str, ...]]:
     from simulators.world.catalog import procedures
 
     procs = procedures()
-    return {level: tuple(procs.code[procs.level == cat]) for level, cat in (("district", "huyen"), ("wards", "xa"))}
+    # a named procedure's late and overdue dossiers received in a month need its duration to fit in the
+    # month's working days (15 in a Tết February): longer ones make draws that are rightly impossible
+    short = procs.duration <= 7
+    return {level: tuple(procs.code[(procs.level == cat) & short])
+            for level, cat in (("district", "huyen"), ("wards", "xa"))}
 
 
 @st.composite
