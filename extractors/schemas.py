@@ -30,8 +30,9 @@ DISTRICT_DOSSIER = struct(
     QuaTrinhXuLy=pa.list_(DISTRICT_STEP), DanhSachHoSoBoSung=pa.list_(DISTRICT_SUPPLEMENT),
     PhieuXinLoi=pa.list_(DISTRICT_APOLOGY), DanhGiaHaiLong=struct(MucDoHaiLong=N, NgayDanhGia=S),
 )
+DISTRICT_OFFERING = struct(MaDonVi=S, MucDo=N, TuNgay=S, DenNgay=S)
 DISTRICT_PROCEDURE = struct(MaTTHC=S, TenTTHC=S, MaLinhVuc=S, TenLinhVuc=S, MucDo=N, ThoiHanGiaiQuyet=N,
-                            CapThucHien=S, CoPhiLePhi=N, NgayCapNhat=S)
+                            CapThucHien=S, CoPhiLePhi=N, DonViThucHien=pa.list_(DISTRICT_OFFERING), NgayCapNhat=S)
 DISTRICT_UNIT = struct(MaDonVi=S, TenDonVi=S, MaDVHC=S, CapDonVi=S, MaDVHCCha=S, NgayCapNhat=S)
 
 WARD_SUPPLEMENT = struct(seq=N, requested_at=S, resumed_at=S, old_due_at=S, new_due_at=S, reason=S)
@@ -45,8 +46,9 @@ WARD_DOSSIER = struct(
 )
 WARD_EVENT = struct(event_id=S, dossier_id=S, status=S, occurred_at=S, actor_role=S, note=S, updated_at=S)
 WARD_RATING = struct(rating_id=S, dossier_id=S, satisfaction=S, rated_at=S, updated_at=S)
+WARD_OFFERING = struct(unit_code=S, online_level=S, valid_from=S, valid_to=S)
 WARD_PROCEDURE = struct(code=S, name=S, field_code=S, field_name=S, online_level=S, duration_working_days=N,
-                        has_fee=B, updated_at=S)
+                        has_fee=B, offered_by=pa.list_(WARD_OFFERING), updated_at=S)
 WARD_UNIT = struct(code=S, name=S, type=S, district_code=S, province_code=S, valid_from=S, valid_to=S,
                    updated_at=S)
 

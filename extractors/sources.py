@@ -120,8 +120,9 @@ DISTRICT = Source(
             Child("apology_letters", "PhieuXinLoi", "MaHoSo"),
         ), DISTRICT_PII, {**dict.fromkeys(("NgayNopHoSo", "NgayTiepNhan", "NgayKetThucXuLy", "NgayTra"),
                                           Plausibility.EVENT_TIME), "NgayHenTra": Plausibility.DUE_TIME}),
-        Endpoint("procedures", "/api/v1/thutuc", "MaTTHC", "NgayCapNhat", schemas.DISTRICT_PROCEDURE,
-                 plausible={"ThoiHanGiaiQuyet": Plausibility.NON_NEGATIVE}),
+        Endpoint("procedures", "/api/v1/thutuc", "MaTTHC", "NgayCapNhat", schemas.DISTRICT_PROCEDURE, (
+            Child("procedure_offerings", "DonViThucHien", "MaTTHC"),
+        ), plausible={"ThoiHanGiaiQuyet": Plausibility.NON_NEGATIVE}),
         Endpoint("units", "/api/v1/donvi", "MaDonVi", "NgayCapNhat", schemas.DISTRICT_UNIT),
     ))
 
@@ -136,8 +137,9 @@ WARD = Source(
                  plausible={"occurred_at": Plausibility.EVENT_TIME}),
         Endpoint("ratings", "/v2/ratings", "rating_id", "updated_at", schemas.WARD_RATING,
                  plausible={"rated_at": Plausibility.EVENT_TIME}),
-        Endpoint("procedures", "/v2/procedures", "code", "updated_at", schemas.WARD_PROCEDURE,
-                 plausible={"duration_working_days": Plausibility.NON_NEGATIVE}),
+        Endpoint("procedures", "/v2/procedures", "code", "updated_at", schemas.WARD_PROCEDURE, (
+            Child("procedure_offerings", "offered_by", "procedure_code"),
+        ), plausible={"duration_working_days": Plausibility.NON_NEGATIVE}),
         Endpoint("units", "/v2/units", "code", "updated_at", schemas.WARD_UNIT),
     ))
 

@@ -39,8 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file", type=Path, help="scenario YAML (see simulators/scenarios/FORMAT.md)")
     sweep = sub.add_parser("sweep", help="try many random scenarios (consistent: must reproduce; broken: must be "
                                          "rejected naming the key); needs the dev dependencies")
-    sweep.add_argument("--consistent", type=int, default=200)
-    sweep.add_argument("--inconsistent", type=int, default=100)
+    sweep.add_argument("--consistent", type=int, help="construct-only draws that must reproduce (default 200)")
+    sweep.add_argument("--inconsistent", type=int, help="broken draws that must be rejected (default 100)")
+    sweep.add_argument("--end-to-end", type=int, default=0, metavar="N",
+                       help="N consistent draws through simulators, extractors and dbt, every figure read back "
+                            "from the report tables (a minute or two each); alone, only these run")
+    sweep.add_argument("--dossiers", type=int, default=500, help="background dossiers of an end-to-end world")
     pki = sub.add_parser("pki", help="write the simulated PKI's trust store and a world's revocation list")
     pki.add_argument("out", type=Path, help="writes OUT/trust_store/*.pem and OUT/revocations.csv")
     pki.add_argument("--scenario", type=Path)
@@ -95,9 +99,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check-scenario":
         return check_scenario(args.file)
     if args.command == "sweep":
-        from simulators.sweep import sweep
+        from simulators import sweep
 
-        return sweep(args.consistent, args.inconsistent)
+        alone = args.end_to_end and args.consistent is None and args.inconsistent is None
+        status = 0 if alone else sweep.sweep(200 if args.consistent is None else args.consistent,
+                                             100 if args.inconsistent is None else args.inconsistent)
+        if args.end_to_end:
+            status |= sweep.end_to_end(args.end_to_end, args.dossiers)
+        return status
     if args.command == "pki":
         from simulators.world import pki
 

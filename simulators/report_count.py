@@ -105,9 +105,10 @@ def document_figures(documents: list[dict], organs: list[dict], unit_codes: set[
     mine = _organs_of(organs, unit_codes)
     c = Counter()
     for doc in documents:
-        if doc["OrganId"] not in mine or doc["Direction"] != "outgoing":
+        if doc["OrganId"] not in mine or not start <= date.fromisoformat(doc["IssuedDate"]) <= end:
             continue
-        if not start <= date.fromisoformat(doc["IssuedDate"]) <= end:
+        if doc["Direction"] != "outgoing":
+            c["incoming_electronic" if doc["IsElectronic"] else "incoming_paper"] += 1
             continue
         if not doc["IsElectronic"]:
             c["outgoing_paper"] += 1
@@ -117,6 +118,32 @@ def document_figures(documents: list[dict], organs: list[dict], unit_codes: set[
         key = "personal_and_organisation" if kinds == {"personal", "organisation"} else (
             "personal_only" if kinds == {"personal"} else "none")
         c[f"signed.{key}"] += 1
+        c["signed.by_unit_head"] += any(s["SignatureType"] == "personal" and s["Position"] in HEAD_TITLES
+                                        for s in doc["Signatures"])
+    return c
+
+
+HEAD_TITLES = {"Chủ tịch", "Giám đốc", "Chánh Văn phòng", "Trưởng phòng"}  # not deputies ("Phó ...")
+_LEVEL = {2: "info_only", 3: "partial_online", 4: "full_online", "info": "info_only",
+          "partial": "partial_online", "full": "full_online"}
+
+
+def offering_figures(procedures: list[dict], units: set[str], day: date, district: bool) -> Counter:
+    """Procedures the units offer on `day` by online level, from the procedure catalogue's offering rows."""
+    c = Counter()
+    for p in procedures:
+        rows = p["DonViThucHien"] if district else p["offered_by"]
+        for unit in units:
+            level = None
+            for r in rows:
+                code, first, last = ((r["MaDonVi"], r["TuNgay"], r["DenNgay"]) if district
+                                     else (r["unit_code"], r["valid_from"], r["valid_to"]))
+                parse = (lambda v: datetime.strptime(v, "%Y%m%d").date()) if district else date.fromisoformat
+                if code == unit and parse(first) <= day and (last is None or parse(last) >= day):
+                    level = _LEVEL[r["MucDo"] if district else r["online_level"]]
+            if level:
+                c[level] += 1
+    c["online"] = c["full_online"] + c["partial_online"]
     return c
 
 
@@ -140,7 +167,7 @@ def _records(con, table: str) -> list[dict]:
 def scenario_mismatches(con, scenario) -> list[str]:
     """Every figure the scenario gives, counted here from the served records of a world (its DuckDB
     connection, serving tables as of the world's clock); returns 'key: counted != given' for each miss."""
-    from simulators.scenario import FIELD_KEYS
+    from simulators.scenario import DOCUMENT_KEYS, FIELD_KEYS
 
     start, end = scenario.period_from, scenario.period_to
     wards = set(scenario.ward_codes)
@@ -168,12 +195,22 @@ def scenario_mismatches(con, scenario) -> list[str]:
     if scenario.documents is not None:
         docs = document_figures(_records(con, "serve_dms__documents"), organs, wards | {scenario.unit_code}, start,
                                 end)
-        d = scenario.documents
-        for key, given in (("outgoing_electronic", d.outgoing_electronic), ("outgoing_paper", d.outgoing_paper),
-                           ("signed.personal_and_organisation", d.signed_both),
-                           ("signed.personal_only", d.signed_personal_only), ("signed.none", d.signed_none)):
+        for name, given in vars(scenario.documents).items():
+            key = DOCUMENT_KEYS[name].removeprefix("documents.")
             if given is not None and docs[key] != given:
                 wrong.append(f"documents.{key}: {docs[key]} != {given}")
+    for level, figures in (("district", scenario.offering_district), ("wards", scenario.offering_wards)):
+        if figures is None:
+            continue
+        if level == "district":
+            units = {vendor}
+            procedures = _records(con, "serve_district_one_stop__procedures")
+        else:
+            units, procedures = wards, _records(con, "serve_ward_one_stop__procedures")
+        offered = offering_figures(procedures, units, end, level == "district")
+        for key, given in vars(figures).items():
+            if given is not None and offered[key] != given:
+                wrong.append(f"offering.{level}.{key}: {offered[key]} != {given}")
     if scenario.certificates_personal is not None or scenario.certificates_organisation is not None:
         certs = certificate_figures(_records(con, "serve_dms__certificates"), organs,
                                     wards | {scenario.unit_code}, start, end)

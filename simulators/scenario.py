@@ -234,6 +234,103 @@ class DocumentFigures:
     signed_both: int | None = None
     signed_personal_only: int | None = None
     signed_none: int | None = None
+    incoming_electronic: int | None = None  # received through the document exchange (both directions count)
+    incoming_paper: int | None = None
+    signed_by_unit_head: int | None = None  # of the personally signed: the issuing agency's head signed
+
+    @classmethod
+    def parse(cls, raw: dict, where: str) -> DocumentFigures:
+        where = f"{where} documents"
+        if not isinstance(raw, dict):
+            raise ScenarioError(f"{where}: a mapping of figures")
+        unknown = set(raw) - {"outgoing_electronic", "outgoing_paper", "incoming_electronic", "incoming_paper",
+                              "signed"}
+        signed = raw.get("signed") or {}
+        unknown |= {f"signed.{k}" for k in set(signed) - {"personal_and_organisation", "personal_only", "none",
+                                                           "by_unit_head"}}
+        if unknown:
+            raise ScenarioError(f"{where}: unknown key(s) {sorted(unknown)}")
+        figures = cls(raw.get("outgoing_electronic"), raw.get("outgoing_paper"),
+                      signed.get("personal_and_organisation"), signed.get("personal_only"), signed.get("none"),
+                      raw.get("incoming_electronic"), raw.get("incoming_paper"), signed.get("by_unit_head"))
+        for name, value in vars(figures).items():
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+                raise ScenarioError(f"{where}: {DOCUMENT_KEYS[name]} must be a non-negative integer, got {value!r}")
+        parts = [figures.signed_both, figures.signed_personal_only, figures.signed_none]
+        if figures.outgoing_electronic is not None and None not in parts \
+                and sum(parts) != figures.outgoing_electronic:
+            raise ScenarioError(f"{where}: documents.signed.* and documents.outgoing_electronic contradict each "
+                                f"other: {sum(parts)} != {figures.outgoing_electronic}")
+        if figures.signed_by_unit_head is not None:
+            personal = figures.personal_signed()
+            if figures.signed_by_unit_head > personal:
+                raise ScenarioError(
+                    f"{where}: documents.signed.by_unit_head and documents.signed.personal_and_organisation + "
+                    f"documents.signed.personal_only contradict each other: {figures.signed_by_unit_head} documents "
+                    f"signed by the unit's head, but only {personal} carry a personal signature")
+        return figures
+
+    def personal_signed(self) -> int:
+        """Outgoing e-documents with a personal signature, as the generator makes them."""
+        both = self.signed_both if self.signed_both is not None else \
+            (self.outgoing_electronic or 0) - (self.signed_personal_only or 0) - (self.signed_none or 0)
+        return max(both, 0) + (self.signed_personal_only or 0)
+
+
+DOCUMENT_KEYS = {
+    "outgoing_electronic": "documents.outgoing_electronic", "outgoing_paper": "documents.outgoing_paper",
+    "signed_both": "documents.signed.personal_and_organisation", "signed_personal_only": "documents.signed.personal_only",
+    "signed_none": "documents.signed.none", "incoming_electronic": "documents.incoming_electronic",
+    "incoming_paper": "documents.incoming_paper", "signed_by_unit_head": "documents.signed.by_unit_head",
+}
+
+# Online levels of a procedure's public service as the one-stop systems code them (MucDo): 2 information
+# only, 3 partial online ("một phần"), 4 full online ("toàn trình"): the two online levels of Decree
+# 42/2022/NĐ-CP that replaced the earlier "mức độ 3/4" (domain-facts §3.1, §3.4).
+ONLINE_LEVELS = {4: "full_online", 3: "partial_online", 2: "info_only"}
+
+
+@dataclass(frozen=True)
+class OfferingFigures:
+    """Procedures a level's unit(s) offer on the period's last day, by online level (summed over wards)."""
+
+    full_online: int | None = None
+    partial_online: int | None = None
+    info_only: int | None = None
+    online: int | None = None  # full_online + partial_online ("137 thủ tục mức độ 3 và 4")
+
+    @classmethod
+    def parse(cls, raw: dict, where: str) -> OfferingFigures:
+        if not isinstance(raw, dict):
+            raise ScenarioError(f"{where}: a mapping of counts by online level")
+        unknown = set(raw) - {"full_online", "partial_online", "info_only", "online"}
+        if unknown:
+            raise ScenarioError(f"{where}: unknown key(s) {sorted(unknown)}")
+        figures = cls(raw.get("full_online"), raw.get("partial_online"), raw.get("info_only"), raw.get("online"))
+        for name, value in vars(figures).items():
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+                raise ScenarioError(f"{where}.{name} must be a non-negative integer, got {value!r}")
+        return figures
+
+    def resolve(self, where: str, default: dict[int, int]) -> dict[int, int]:
+        """Count per online level (4, 3, 2); what is left out is the catalogue's count (`default`)."""
+        full, partial, online = self.full_online, self.partial_online, self.online
+        if online is not None:
+            if full is not None and partial is not None and full + partial != online:
+                raise ScenarioError(f"{where}: online, full_online, partial_online contradict each other: "
+                                    f"{full} + {partial} != {online}")
+            if full is None and partial is None:
+                both = default[4] + default[3]
+                full = online * default[4] // both if both else online
+            if full is None:
+                full = online - partial
+            if partial is None:
+                partial = online - full
+            if min(full, partial) < 0:
+                raise ScenarioError(f"{where}: online, full_online, partial_online contradict each other: "
+                                    f"online {online} is less than one of its parts")
+        return {4: default[4] if full is None else full, 3: default[3] if partial is None else partial,
+                2: default[2] if self.info_only is None else self.info_only}
 
 
 @dataclass(frozen=True)
@@ -253,6 +350,8 @@ class Scenario:
     ward_level: Figures | None = None
     procedures: tuple[ProcedureFigures, ...] = ()
     documents: DocumentFigures | None = None
+    offering_district: OfferingFigures | None = None  # procedures offered at period end (offering.district)
+    offering_wards: OfferingFigures | None = None  # summed over the unit's wards (offering.wards)
     certificates_personal: int | None = None
     certificates_organisation: int | None = None
     unit_level: str = "district"  # district | ward: a ward/commune's own report (one_stop.wards is that unit)
@@ -392,17 +491,14 @@ def parse_scenario(raw: dict, where: str = "scenario") -> Scenario:
     district = Figures.parse(one_stop["district"], f"{where} one_stop.district") if "district" in one_stop else None
     wards = Figures.parse(one_stop["wards"], f"{where} one_stop.wards") if "wards" in one_stop else None
     docs = raw.get("documents")
-    documents = None
-    if docs:
-        signed = docs.get("signed") or {}
-        documents = DocumentFigures(docs.get("outgoing_electronic"), docs.get("outgoing_paper"),
-                                    signed.get("personal_and_organisation"), signed.get("personal_only"),
-                                    signed.get("none"))
-        parts = [documents.signed_both, documents.signed_personal_only, documents.signed_none]
-        if documents.outgoing_electronic is not None and None not in parts \
-                and sum(parts) != documents.outgoing_electronic:
-            raise ScenarioError(f"{where}: documents.signed.* and documents.outgoing_electronic contradict each "
-                                f"other: {sum(parts)} != {documents.outgoing_electronic}")
+    documents = DocumentFigures.parse(docs, where) if docs else None
+    offering = raw.get("offering") or {}
+    if not isinstance(offering, dict) or set(offering) - set(LEVELS):
+        raise ScenarioError(f"{where}: offering takes district and/or wards, got {offering!r}")
+    offered = {level: OfferingFigures.parse(offering[level], f"{where} offering.{level}")
+               for level in LEVELS if offering.get(level) is not None}
+    for level, figures in offered.items():  # contradictions do not depend on the catalogue's defaults
+        figures.resolve(f"{where} offering.{level}", dict.fromkeys(ONLINE_LEVELS, 0))
     procs = tuple(ProcedureFigures.parse(p, where + " procedures") for p in raw.get("procedures") or [])
     seen = [(p.code, p.level) for p in procs]
     if len(set(seen)) != len(seen):
@@ -412,15 +508,18 @@ def parse_scenario(raw: dict, where: str = "scenario") -> Scenario:
     if unit_level not in ("district", "ward"):
         raise ScenarioError(f"{where}: unit.level must be district or ward, got {unit_level!r}")
     if unit_level == "ward":
-        if district is not None or any(p.level == "district" for p in procs) or unit.get("wards") is not None:
-            raise ScenarioError(f"{where}: unit.level is ward, so one_stop.district, procedures at district level "
-                                "and unit.wards do not apply (a ward/commune's figures go under one_stop.wards)")
+        if district is not None or any(p.level == "district" for p in procs) or unit.get("wards") is not None \
+                or "district" in offered:
+            raise ScenarioError(f"{where}: unit.level is ward, so one_stop.district, procedures at district level, "
+                                "offering.district and unit.wards do not apply (a ward/commune's figures go under "
+                                "one_stop.wards and offering.wards)")
     scenario = Scenario(
         name=name, seed=int(seed), province_code=str(_require(province, "code", where + " province")),
         province_name=province.get("name", ""), unit_code=str(_require(unit, "code", where + " unit")),
         unit_name=unit.get("name", ""), wards=unit.get("wards"), period_from=period_from, period_to=period_to,
         background=bool(raw.get("background", True)), description=str(raw.get("description", "")).strip(),
         district=district, ward_level=wards, procedures=procs, documents=documents,
+        offering_district=offered.get("district"), offering_wards=offered.get("wards"),
         certificates_personal=certs.get("personal"), certificates_organisation=certs.get("organisation"),
         unit_level=unit_level,
     )

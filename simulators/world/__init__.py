@@ -18,7 +18,7 @@ import pandas as pd
 from cchc.calendar import calendar
 from cchc.clock import ISO_LOCAL
 from simulators.scenario import LEVELS, Scenario, ScenarioError
-from simulators.world import catalog, construct, documents, dossiers, serving
+from simulators.world import catalog, construct, documents, dossiers, offering, serving
 
 DEFAULT_DISTRICTS = ("003", "004", "005", "006")  # Tây Hồ, Long Biên, Cầu Giấy, Đống Đa (Hà Nội)
 
@@ -150,6 +150,7 @@ class GeneratedWorld:
         table["person"] = rng.integers(0, n_people, n)
         table["applicant_type"] = rng.choice(np.array([1, 2, 3, 4]), n, p=[0.85, 0.10, 0.02, 0.03])
         self._load_people(rng, n_people, province_code)
+        procs = self._load_offerings(scenario, config, procs, wards, province_code, reform)
         procs["idx"] = np.arange(len(procs))
         self.con.register("procs_df", procs)
         self.con.execute("create table w_procedure as select * from procs_df")
@@ -157,6 +158,21 @@ class GeneratedWorld:
         self._load_dossiers(table, province_code)
         self._load_documents(rng, cal, wards, districts, start, end, scenario,
                              (p_start, p_end) if scenario else None, config)
+
+    def _load_offerings(self, scenario, config, procs, wards, province_code: str, reform: bool) -> pd.DataFrame:
+        """Which unit offers which procedure at which online level (offering.py); returns the catalogue
+        with any procedures added to meet a scenario's offering figures (they get no dossiers)."""
+        rng = np.random.default_rng([scenario.seed if scenario else config.seed, 14])  # independent stream
+        huyen = [province_code] if reform else list(wards.district_code.dropna().unique())
+        units = pd.DataFrame({"code": [*huyen, *wards.ward_code],
+                              "catalogue_level": ["huyen"] * len(huyen) + ["xa"] * len(wards)})
+        procs, frame = offering.offerings(rng, procs, units, scenario, self.catalogue_at.date(), self.end)
+        self.con.register("offering_df", frame)
+        self.con.execute("""
+            create table w_offering as select proc_idx, unit_code, online_level, valid_from::date as valid_from,
+                valid_to::date as valid_to from offering_df""")
+        self.con.unregister("offering_df")
+        return procs
 
     def _load_people(self, rng, n: int, province_code: str) -> None:
         fam, mid, giv = (rng.integers(0, len(x), n) for x in (catalog.FAMILY_NAMES, catalog.MIDDLE_NAMES,

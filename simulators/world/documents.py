@@ -81,8 +81,21 @@ def certificates(rng, organ_frame: pd.DataFrame, world_start: np.datetime64, wor
     ]
     frame.loc[frame.kind == "organisation", "subject_name"] = organ_frame.organ_name.to_numpy()[
         frame.organ_idx.to_numpy()[frame.kind.to_numpy() == "organisation"]]
-    frame["position"] = rng.choice(np.array(catalog.STAFF_POSITIONS), n)
+    frame["position"] = rng.choice(np.array(catalog.STAFF_POSITIONS), n)  # drawn, so later draws stay as they were
+    head, deputy = head_titles(organ_frame.organ_name.to_numpy()[frame.organ_idx.to_numpy()])
+    leader = frame.leader.to_numpy()
+    frame["position"] = np.select([leader == 0, leader == 1], [head, deputy], frame.position.to_numpy())
     return frame
+
+
+def head_titles(organ_names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(head, deputy) title of each agency: Chủ tịch of a People's Committee (UBND), Chánh Văn phòng of an
+    office, Trưởng phòng of a department; deputies sign for the head ("KT.", Decree 30/2020 art. 13)."""
+    names = pd.Series(organ_names, dtype=object)
+    office, committee = names.str.startswith("Văn phòng").to_numpy(), names.str.startswith("UBND").to_numpy()
+    head = np.select([committee, office], ["Chủ tịch", "Chánh Văn phòng"], "Trưởng phòng")
+    deputy = np.select([committee, office], ["Phó Chủ tịch", "Phó Chánh Văn phòng"], "Phó Trưởng phòng")
+    return head, deputy
 
 
 def documents(rng, cal: WorkingCalendar, n: int, organ_frame: pd.DataFrame, certs: pd.DataFrame,
@@ -99,9 +112,16 @@ def documents(rng, cal: WorkingCalendar, n: int, organ_frame: pd.DataFrame, cert
     if scenario is not None and period is not None:
         p_start, p_end = period
         day = issued.astype("datetime64[D]")
-        clash = np.isin(organ, scenario_organs) & outgoing & (day >= p_start) & (day <= p_end)
-        outgoing = np.where(clash, False, outgoing)
         figures = scenario.documents
+        mine = np.isin(organ, scenario_organs) & (day >= p_start) & (day <= p_end)
+        if figures is not None and (figures.incoming_electronic is not None or figures.incoming_paper is not None):
+            # the scenario gives both directions: the unit's agencies exchange only its documents in the period
+            keep = ~mine
+            organ, issued, outgoing, electronic, pattern = (a[keep] for a in (organ, issued, outgoing, electronic,
+                                                                               pattern))
+            n = n_background = int(keep.sum())
+        else:
+            outgoing = np.where(mine & outgoing, False, outgoing)
         if figures is not None:
             e = figures.outgoing_electronic or 0
             p = figures.outgoing_paper or 0
@@ -117,6 +137,13 @@ def documents(rng, cal: WorkingCalendar, n: int, organ_frame: pd.DataFrame, cert
             electronic = np.concatenate([electronic, np.arange(k) < e])
             pattern = np.concatenate([pattern, np.where(np.arange(k) < both, 2, np.where(np.arange(k) < both + personal, 1, 0))])
             n += k
+            k_in = (figures.incoming_electronic or 0) + (figures.incoming_paper or 0)
+            organ = np.concatenate([organ, rng.choice(scenario_organs, k_in)])
+            issued = np.concatenate([issued, lc.random_receipts(rng, cal, p_start, p_end, k_in, after_hours_share=0.0)])
+            outgoing = np.concatenate([outgoing, np.zeros(k_in, bool)])
+            electronic = np.concatenate([electronic, np.arange(k_in) < (figures.incoming_electronic or 0)])
+            pattern = np.concatenate([pattern, np.full(k_in, 2)])
+            n += k_in
     doc_type = rng.choice(np.array(catalog.DOC_TYPES), n)
     docs = pd.DataFrame({
         "doc_idx": np.arange(n), "organ_idx": organ, "issued": issued, "outgoing": outgoing,
@@ -137,11 +164,21 @@ def documents(rng, cal: WorkingCalendar, n: int, organ_frame: pd.DataFrame, cert
     personal = certs[certs.kind == "individual"].groupby("organ_idx").head(2)
     org_cert = certs[certs.kind == "organisation"].drop_duplicates("organ_idx").set_index("organ_idx")
     leader_rows = personal.groupby("organ_idx").nth(0).set_index("organ_idx")
+    deputy_rows = personal.groupby("organ_idx").nth(1).set_index("organ_idx")
+    # a deputy signs for the head ("KT.") on a quarter of the documents; a scenario's by_unit_head says how many
+    by_head = (docs.number.to_numpy() % 4) != 0
+    figures = scenario.documents if scenario is not None else None
+    if figures is not None and figures.signed_by_unit_head is not None:
+        signed_out = docs.scenario_doc.to_numpy() & docs.outgoing.to_numpy() & (docs.pattern.to_numpy() >= 1)
+        rank = np.cumsum(signed_out) - 1
+        by_head = np.where(signed_out, rank < figures.signed_by_unit_head, by_head)
     has_personal = docs.pattern.to_numpy() >= 1
     has_org = docs.pattern.to_numpy() == 2
     signing = docs.issued.to_numpy(dtype="datetime64[s]") + np.timedelta64(300, "s")
     sig_p = pd.DataFrame({"doc_idx": docs.doc_idx[has_personal], "kind": "personal", "ordinal": 0,
-                          "cert": leader_rows.serial.reindex(signer_organ[has_personal]).to_numpy(),
+                          "cert": np.where(by_head[has_personal],
+                                           leader_rows.serial.reindex(signer_organ[has_personal]).to_numpy(),
+                                           deputy_rows.serial.reindex(signer_organ[has_personal]).to_numpy()),
                           "event_at": signing[has_personal]})
     sig_o = pd.DataFrame({"doc_idx": docs.doc_idx[has_org], "kind": "organisation", "ordinal": 1,
                           "cert": org_cert.serial.reindex(signer_organ[has_org]).to_numpy(),

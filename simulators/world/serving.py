@@ -144,20 +144,45 @@ select 'RT-' || d.dossier_id as _key, d.rated_at as _cursor, to_json(struct_pack
 from w_dossier d where d.system = 'ward' and d.rated_at <= $as_of
 """
 
+# Which units offer a procedure, at which online level, from and until which day (inclusive): known by
+# the clock once it starts; an end shows once it has passed. A change moves the procedure's update time.
+_OFFERINGS = """
+with offered as (
+    select o.proc_idx, u.vendor_code, u.code, o.online_level, o.valid_from,
+           case when o.valid_to + interval 1 day <= $as_of then o.valid_to end as valid_to
+    from w_offering o join w_unit u on u.code = o.unit_code and u.level {levels}
+    where o.valid_from <= $as_of
+)
+select proc_idx, greatest($catalogue_at, max(valid_from), max(valid_to + interval 1 day)) as changed_at,
+    list({item} order by vendor_code, valid_from) as offered
+from offered group by proc_idx
+"""
+
 DISTRICT_PROCEDURES = """
-select code as _key, $catalogue_at as _cursor, to_json(struct_pack(MaTTHC := code, TenTTHC := name,
-    MaLinhVuc := field_code, TenLinhVuc := field_name, MucDo := online_level, ThoiHanGiaiQuyet := duration,
-    CapThucHien := level, CoPhiLePhi := has_fee::int, NgayCapNhat := strftime($catalogue_at, {vn}))) as _json
-from w_procedure
+with offered as ({offerings})
+select code as _key, coalesce(o.changed_at, $catalogue_at) as _cursor, to_json(struct_pack(MaTTHC := code,
+    TenTTHC := name, MaLinhVuc := field_code, TenLinhVuc := field_name, MucDo := p.online_level,
+    ThoiHanGiaiQuyet := duration, CapThucHien := level, CoPhiLePhi := has_fee::int,
+    DonViThucHien := coalesce(o.offered, []),
+    NgayCapNhat := strftime(coalesce(o.changed_at, $catalogue_at), {vn}))) as _json
+from w_procedure p left join offered o on o.proc_idx = p.idx
 """
 
 WARD_PROCEDURES = """
-select code as _key, $catalogue_at as _cursor, to_json(struct_pack(code := code, name := name,
-    field_code := field_code, field_name := field_name,
-    online_level := case online_level when 2 then 'info' when 3 then 'partial' else 'full' end,
-    duration_working_days := duration, has_fee := has_fee, updated_at := strftime($catalogue_at, {iso}))) as _json
-from w_procedure where level = 'xa'
+with offered as ({offerings})
+select code as _key, coalesce(o.changed_at, $catalogue_at) as _cursor, to_json(struct_pack(code := code,
+    name := name, field_code := field_code, field_name := field_name,
+    online_level := case p.online_level when 2 then 'info' when 3 then 'partial' else 'full' end,
+    duration_working_days := duration, has_fee := has_fee, offered_by := coalesce(o.offered, []),
+    updated_at := strftime(coalesce(o.changed_at, $catalogue_at), {iso}))) as _json
+from w_procedure p left join offered o on o.proc_idx = p.idx where p.level = 'xa'
 """
+
+_LEVEL_NAME = "case online_level when 2 then 'info' when 3 then 'partial' else 'full' end"
+_DISTRICT_OFFERING = ("struct_pack(MaDonVi := vendor_code, MucDo := online_level, "
+                      "TuNgay := strftime(valid_from, '%Y%m%d'), DenNgay := strftime(valid_to, '%Y%m%d'))")
+_WARD_OFFERING = (f"struct_pack(unit_code := code, online_level := {_LEVEL_NAME}, "
+                  "valid_from := strftime(valid_from, '%Y-%m-%d'), valid_to := strftime(valid_to, '%Y-%m-%d'))")
 
 DISTRICT_UNITS = """
 select vendor_code as _key, $catalogue_at as _cursor, to_json(struct_pack(MaDonVi := vendor_code,
@@ -232,17 +257,19 @@ def _fill(sql: str, system: str = "district") -> str:
         status=WARD_STATUS.format(col="s.status_now" if "state" in sql else "e.status"),
         district_fees=f"TongTienLePhi := {_FEE}, SoTienThanhToanTrucTuyen := {_PAID_ONLINE},",
         ward_fees=f"fee_amount := {_FEE}, fee_paid_online_amount := {_PAID_ONLINE},",
+        offerings=_OFFERINGS.format(levels="in ('tinh', 'huyen')" if system == "district" else "= 'xa'",
+                                    item=_DISTRICT_OFFERING if system == "district" else _WARD_OFFERING),
     )
 
 
 BODIES = {
     "serve_district_one_stop__dossiers": _fill(DISTRICT_DOSSIERS, "district"),
-    "serve_district_one_stop__procedures": _fill(DISTRICT_PROCEDURES),
+    "serve_district_one_stop__procedures": _fill(DISTRICT_PROCEDURES, "district"),
     "serve_district_one_stop__units": _fill(DISTRICT_UNITS),
     "serve_ward_one_stop__dossiers": _fill(WARD_DOSSIERS, "ward"),
     "serve_ward_one_stop__dossier_events": _fill(WARD_EVENTS),
     "serve_ward_one_stop__ratings": _fill(WARD_RATINGS),
-    "serve_ward_one_stop__procedures": _fill(WARD_PROCEDURES),
+    "serve_ward_one_stop__procedures": _fill(WARD_PROCEDURES, "ward"),
     "serve_ward_one_stop__units": _fill(WARD_UNITS),
     "serve_dms__documents": _fill(DOCUMENTS),
     "serve_dms__certificates": _fill(CERTIFICATES),

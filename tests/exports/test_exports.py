@@ -11,7 +11,7 @@ import pytest
 
 from warehouse.publish import current_release
 
-REPORTS = ("rpt_document_period", "rpt_dossier_period", "rpt_procedure_period")
+REPORTS = ("rpt_document_period", "rpt_dossier_period", "rpt_procedure_offering", "rpt_procedure_period")
 
 
 @pytest.fixture(scope="module")

@@ -56,3 +56,36 @@ def test_a_procedure_missing_from_the_catalogue_needs_its_name_and_field():
            "procedures": [{"code": "9.123456", "level": "district", "received": 3}]}
     with pytest.raises(ScenarioError, match=r"procedures\[9\.123456\]: code not in the catalogue, so name and field"):
         check_scenario(parse_scenario(raw))
+
+
+def _documents_and_offering(**extra) -> dict:
+    return {"name": "d", "seed": 1, "province": {"code": "01"}, "unit": {"code": "003"},
+            "period": {"from": "2024-01-01", "to": "2024-03-31"}, "one_stop": {"district": {"received": 10}},
+            **extra}
+
+
+def test_more_documents_signed_by_the_unit_head_than_personally_signed_is_rejected():
+    raw = _documents_and_offering(documents={"outgoing_electronic": 10, "signed": {
+        "personal_and_organisation": 6, "personal_only": 1, "none": 3, "by_unit_head": 8}})
+    with pytest.raises(ScenarioError, match=r"documents\.signed\.by_unit_head and documents\.signed\.personal_and_"
+                                            r"organisation \+ documents\.signed\.personal_only contradict each other: "
+                                            r"8 documents signed by the unit's head, but only 7"):
+        parse_scenario(raw)
+
+
+def test_an_online_offering_total_below_its_part_is_rejected_and_unknown_levels_are_named():
+    with pytest.raises(ScenarioError, match=r"offering\.district: online, full_online, partial_online contradict"):
+        parse_scenario(_documents_and_offering(offering={"district": {"online": 5, "full_online": 7}}))
+    with pytest.raises(ScenarioError, match=r"offering\.district: unknown key\(s\) \['level_4'\]"):
+        parse_scenario(_documents_and_offering(offering={"district": {"level_4": 7}}))
+    with pytest.raises(ScenarioError, match=r"unit\.level is ward, so .*offering\.district"):
+        parse_scenario(_documents_and_offering(unit={"code": "00097", "level": "ward"}, one_stop={},
+                                               offering={"district": {"online": 5}}))
+
+
+def test_offering_beyond_the_catalogue_is_met_with_added_procedures():
+    raw = _documents_and_offering(offering={"district": {"online": 137, "full_online": 80, "info_only": 6}},
+                                  documents={"outgoing_electronic": 20, "incoming_electronic": 9, "incoming_paper": 2,
+                                             "signed": {"by_unit_head": 11}})
+    outcome, detail = sweep.attempt(raw)
+    assert outcome == "reproduced", detail

@@ -1,5 +1,8 @@
 -- One row per e-document with its signature summary (Decree 30/2020 art. 5: personal AND organisation).
 -- legally_complete: an electronic document with a VERIFIED valid personal and organisation signature.
+-- signed_by_unit_head: the personal signature is the head's own (signer position a head title: Chủ tịch,
+-- Giám đốc, Chánh Văn phòng, Trưởng phòng), not a deputy's signing for the head ("KT. ..."; Decree 30/2020
+-- art. 13 lets the head assign deputies to sign).
 with
 
 documents as (select * from {{ ref('stg_dms__documents') }}),
@@ -14,6 +17,9 @@ signatures as (
         count(*) as signature_count,
         bool_or(signature_type = 'personal') as has_personal_signature,
         bool_or(signature_type = 'organisation') as has_organisation_signature,
+        bool_or(signature_type = 'personal'
+            and trim(signer_position) in ('Chủ tịch', 'Giám đốc', 'Chánh Văn phòng', 'Trưởng phòng'))
+            as has_unit_head_signature,
         count(*) filter (where verification_status = 'valid') as valid_signature_count,
         count(*) filter (where verification_status <> 'valid') as invalid_signature_count,
         bool_or(signature_type = 'personal' and verification_status = 'valid') as has_valid_personal_signature,
@@ -30,6 +36,7 @@ final as (
         coalesce(s.has_personal_signature, false) as has_personal_signature,
         coalesce(s.has_organisation_signature, false) as has_organisation_signature,
         coalesce(s.has_personal_signature and s.has_organisation_signature, false) as is_fully_signed,
+        coalesce(s.has_unit_head_signature, false) as signed_by_unit_head,
         coalesce(s.valid_signature_count, 0) as valid_signature_count,
         coalesce(s.invalid_signature_count, 0) as invalid_signature_count,
         coalesce(s.has_valid_personal_signature, false) as has_valid_personal_signature,

@@ -2,6 +2,8 @@
 -- known parent). signatures_* count the verified
 -- signatures of the outgoing documents; legally_valid_electronic the outgoing e-documents with a valid
 -- personal AND organisation signature (Decree 30/2020 art. 5), as verified by the warehouse.
+-- incoming_*: documents the unit's agencies received, electronically or on paper (both directions of the
+-- exchange); signed_by_unit_head: outgoing e-documents personally signed by the agency's head (fct_document).
 {%- set grain_columns = ['unit_code', 'parent_unit_code', 'period_type', 'period_start', 'period_end'] %}
 with
 
@@ -20,11 +22,22 @@ document_figures as (
         count(*) filter (where is_electronic and has_personal_signature) as signed_personal,
         count(*) filter (where is_electronic and has_organisation_signature) as signed_organisation,
         count(*) filter (where is_electronic and is_fully_signed) as signed_personal_and_organisation,
+        count(*) filter (where is_electronic and signed_by_unit_head) as signed_by_unit_head,
         sum(valid_signature_count)::bigint as signatures_valid,
         sum(invalid_signature_count)::bigint as signatures_invalid,
         count(*) filter (where legally_complete) as legally_valid_electronic
     from documents as d
     inner join periods as p on d.issued_date between p.period_start and p.period_end
+    group by all
+),
+
+incoming_figures as (
+    select d.unit_code, d.parent_unit_code, p.period_type, p.period_start, p.period_end,
+        count(*) filter (where is_electronic) as incoming_electronic,
+        count(*) filter (where not is_electronic) as incoming_paper
+    from {{ ref('fct_document') }} as d
+    inner join periods as p on d.issued_date between p.period_start and p.period_end
+    where d.direction = 'incoming'
     group by all
 ),
 
@@ -47,6 +60,7 @@ revoked as (
 
 grain as (
     select unit_code, parent_unit_code, period_type, period_start, period_end from document_figures
+    union select unit_code, parent_unit_code, period_type, period_start, period_end from incoming_figures
     union select unit_code, parent_unit_code, period_type, period_start, period_end from issued
     union select unit_code, parent_unit_code, period_type, period_start, period_end from revoked
 ),
@@ -61,6 +75,9 @@ final as (
         coalesce(d.signed_personal, 0) as signed_personal,
         coalesce(d.signed_organisation, 0) as signed_organisation,
         coalesce(d.signed_personal_and_organisation, 0) as signed_personal_and_organisation,
+        coalesce(d.signed_by_unit_head, 0) as signed_by_unit_head,
+        coalesce(n.incoming_electronic, 0) as incoming_electronic,
+        coalesce(n.incoming_paper, 0) as incoming_paper,
         d.outgoing_electronic / nullif(d.outgoing_total, 0) as e_document_rate,
         d.signed_personal_and_organisation / nullif(d.outgoing_electronic, 0) as fully_signed_rate,
         coalesce(d.signatures_valid, 0) as signatures_valid,
@@ -73,6 +90,7 @@ final as (
         coalesce(r.certificates_revoked, 0) as certificates_revoked
     from grain as g
     left join document_figures as d on {{ _same_grain('g', 'd', grain_columns) }}
+    left join incoming_figures as n on {{ _same_grain('g', 'n', grain_columns) }}
     left join issued as i on {{ _same_grain('g', 'i', grain_columns) }}
     left join revoked as r on {{ _same_grain('g', 'r', grain_columns) }}
 )
