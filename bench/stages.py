@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from dataclasses import replace
 from datetime import datetime
@@ -17,7 +18,14 @@ import duckdb
 
 from cchc.settings import Settings, SimulatorPorts, SourceSystem
 
-PORTS = SimulatorPorts(district=18721, ward=18722, dms=18723)
+
+def ports_from_env(default: SimulatorPorts) -> SimulatorPorts:
+    """CCHC_SIM_{DISTRICT,WARD,DMS}_PORT where set (two benches side by side), else the bench's own ports."""
+    return SimulatorPorts(**{name: int(os.environ.get(f"CCHC_SIM_{name.upper()}_PORT", getattr(default, name)))
+                             for name in ("district", "ward", "dms")})
+
+
+PORTS = ports_from_env(SimulatorPorts(district=18721, ward=18722, dms=18723))
 # The default simulated world covers 2024-01-01..2024-06-30; its clock stops at the end of June.
 EXTRACT_WINDOW = (datetime(2000, 1, 1), datetime(2024, 7, 1))
 AS_OF = "2024-07-01"

@@ -19,6 +19,17 @@ def test_parse_scale():
     assert parse_scale("1500") == 1500
 
 
+def test_ports_from_env(monkeypatch):
+    from bench.stages import ports_from_env
+    from cchc.settings import SimulatorPorts
+
+    own = SimulatorPorts(district=1, ward=2, dms=3)
+    monkeypatch.delenv("CCHC_SIM_WARD_PORT", raising=False)
+    monkeypatch.delenv("CCHC_SIM_DMS_PORT", raising=False)
+    monkeypatch.setenv("CCHC_SIM_DISTRICT_PORT", "19001")
+    assert ports_from_env(own) == SimulatorPorts(district=19001, ward=2, dms=3)
+
+
 @pytest.mark.timeout(600)
 def test_bench_tiny_scale_with_copies(tmp_path):
     report = main(["--scale", "6k", "--sample", "3k", "--out", str(tmp_path)])
