@@ -63,6 +63,39 @@ def build(settings: Settings, as_of: str = AS_OF, full_refresh: bool = True) -> 
             "fct_dossier_rows": _count(result.candidate, "marts.fct_dossier")}
 
 
+def reference(settings: Settings) -> dict:
+    """The hand-written DuckDB pipeline (bench/reference.py) over the same landing zone; equal to the marts."""
+    from bench import reference as hand_written
+    from warehouse.build import candidate_path
+
+    memory_limit = os.environ.get("CCHC_DUCKDB_MEMORY_LIMIT", "6GB")
+    result = hand_written.run(settings.landing_dir, settings.data_dir / "warehouse" / "reference.duckdb", AS_OF,
+                              memory_limit)
+    differences = hand_written.compare(result.database, candidate_path(settings))
+    if differences:
+        raise AssertionError(f"the hand-written reference differs from the dbt marts (rows): {differences}")
+    return {"seconds": round(result.seconds, 2), "rows": result.rows,
+            "identical_to_dbt": True, "compared_columns": {t: list(c) for t, c in hand_written.COMPARED.items()},
+            "dbt_models_involved_seconds": round(_lineage_seconds(settings, hand_written.COMPARED), 2)}
+
+
+def _lineage_seconds(settings: Settings, models) -> float:
+    """Execution time of the dbt models the given marts are built from (themselves included), last build."""
+    target = settings.data_dir / "warehouse" / "dbt_target"
+    manifest = json.loads((target / "manifest.json").read_text())
+    timings = {r["unique_id"]: r["execution_time"]
+               for r in json.loads((target / "run_results.json").read_text())["results"]}
+    todo = [f"model.cchc_warehouse.{m}" for m in models]
+    seen: set[str] = set()
+    while todo:
+        node = todo.pop()
+        if node in seen or not node.startswith(("model.", "seed.")):
+            continue
+        seen.add(node)
+        todo += manifest["nodes"][node]["depends_on"]["nodes"]
+    return sum(timings.get(node, 0.0) for node in seen)
+
+
 def gate(settings: Settings) -> dict:
     from cchc.orchestration import save_audit
     from warehouse.pipeline import audit_candidate
@@ -116,7 +149,7 @@ def _count(path: Path, table: str) -> int:
         con.close()
 
 
-STAGES = {"extract": extract, "build": build, "gate": gate, "publish": publish, "incremental": incremental}
+STAGES = {"extract": extract, "build": build, "reference": reference, "gate": gate, "publish": publish, "incremental": incremental}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -36,12 +36,16 @@ def test_bench_tiny_scale_with_copies(tmp_path):
     written = json.loads((tmp_path / "bench.json").read_text())
     assert written == report
     assert written["copies"] == 2 and written["scale"] == 2 * written["sample"] > 0
-    for stage in ("extract", "build", "gate", "publish", "incremental"):
+    for stage in ("extract", "build", "reference", "gate", "publish", "incremental"):
         assert written["stages"][stage]["seconds"] > 0
         assert written["stages"][stage]["peak_rss_bytes"] > 10 * 2**20
     assert written["stages"]["extract"]["records_per_s"] > 0
     assert written["stages"]["build"]["fct_dossier_rows"] == written["scale"]
     assert written["stages"]["gate"]["failed"] == 0
+    reference = written["stages"]["reference"]  # the stage itself fails when a compared row differs
+    assert reference["identical_to_dbt"] is True and reference["rows"]["fct_dossier"] == written["scale"]
+    assert reference["build_ratio"] > 0 and reference["models_ratio"] > 0
+    assert "| reference |" in (tmp_path / "bench.md").read_text()
     assert written["stages"]["incremental"]["identical_to_full_rebuild"] is True
     assert 0 < written["stages"]["incremental"]["dossiers_changed"] < written["scale"] * 0.03
     assert "| incremental |" in (tmp_path / "bench.md").read_text()
