@@ -95,7 +95,7 @@ def _note(name: str, stage: dict) -> str:
         return f"release {stage['release']}"
     return (f"{stage['dossiers_changed']:,} dossiers changed; build {stage['build_seconds']} s, gate "
             f"{stage['gate_seconds']} s, publish {stage['publish_seconds']} s; identical to a full rebuild: "
-            f"{stage['identical_to_full_rebuild']}")
+            f"{stage['identical_to_full_rebuild']} ({len(stage['identical_by_mart'])} marts, each compared)")
 
 
 def markdown(report: dict) -> str:

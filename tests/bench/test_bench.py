@@ -47,6 +47,9 @@ def test_bench_tiny_scale_with_copies(tmp_path):
     assert reference["build_ratio"] > 0 and reference["models_ratio"] > 0
     assert "| reference |" in (tmp_path / "bench.md").read_text()
     assert written["stages"]["incremental"]["identical_to_full_rebuild"] is True
+    by_mart = written["stages"]["incremental"]["identical_by_mart"]
+    assert {"fct_dossier", "rpt_dossier_period", "rpt_procedure_period", "score_unit"} <= set(by_mart)
+    assert all(same is True for same in by_mart.values())
     assert 0 < written["stages"]["incremental"]["dossiers_changed"] < written["scale"] * 0.03
     assert "| incremental |" in (tmp_path / "bench.md").read_text()
 
