@@ -240,17 +240,21 @@ select *,
        case when finished_at is null then null
             when request_count > 1 then 'late'
             when due_date is null or finished_at <= due_date + interval 17 hour then 'on_time'
-            else 'late' end as finished_timeliness_766
+            else 'late' end as finished_timeliness_766,
+       {'first_req': first_requested_at, 'first_res': first_resumed_at, 'second_req': second_requested_at,
+        'base_due': base_due, 'due_after_first': due_after_first} as w
 from due;
 
 -- open at a day: II.06a compares dates, 766 compares the request time with 17:00 of the due date
-create temp macro overdue_at(day, by_time, first_req, first_res, second_req, base_due, due_after_first) as (
-    coalesce(second_req::date <= day, false)
+-- (w: the dossier's supplement dates and due dates, packed in judged)
+create temp macro overdue_at(day, by_time, w) as (
+    coalesce(w.second_req::date <= day, false)
     or coalesce(case
-        when first_req::date <= day and (first_res is null or first_res::date > day)
-            then case when by_time then first_req > base_due + interval 17 hour else first_req::date > base_due end
-        when first_res::date <= day then due_after_first < day
-        else base_due < day
+        when w.first_req::date <= day and (w.first_res is null or w.first_res::date > day)
+            then case when by_time then w.first_req > w.base_due + interval 17 hour
+                      else w.first_req::date > w.base_due end
+        when w.first_res::date <= day then w.due_after_first < day
+        else w.base_due < day
     end, false)
 );
 
@@ -258,10 +262,12 @@ create temp table fct_dossier as
 select dossier_id, source_system, handling_level, unit_code, parent_unit_code, procedure_code, channel,
        received_at, due_at, finished_at, request_count as supplement_request_count,
        coalesce(finished_timeliness,
-                case when overdue_at('{as_of}'::date, false, first_requested_at, first_resumed_at, second_requested_at, base_due, due_after_first) then 'open_overdue' else 'open_within_deadline' end)
+                case when overdue_at('{as_of}'::date, false, w)
+                     then 'open_overdue' else 'open_within_deadline' end)
            as on_time_status,
        coalesce(finished_timeliness_766,
-                case when overdue_at('{as_of}'::date, true, first_requested_at, first_resumed_at, second_requested_at, base_due, due_after_first) then 'open_overdue' else 'open_within_deadline' end)
+                case when overdue_at('{as_of}'::date, true, w)
+                     then 'open_overdue' else 'open_within_deadline' end)
            as on_time_status_766
 from judged;
 
@@ -313,8 +319,8 @@ with received as (
     group by all
 ), open_at_end as (
     select unit_code, parent_unit_code, handling_level, e.period_end,
-           count(*) filter (where overdue_at(e.period_end, false, first_requested_at, first_resumed_at, second_requested_at, base_due, due_after_first)) as overdue,
-           count(*) filter (where not overdue_at(e.period_end, false, first_requested_at, first_resumed_at, second_requested_at, base_due, due_after_first)) as within
+           count(*) filter (where overdue_at(e.period_end, false, w)) as overdue,
+           count(*) filter (where not overdue_at(e.period_end, false, w)) as within
     from received
     join (select distinct period_end from periods) as e
         on received_date <= e.period_end and (finished_date is null or finished_date > e.period_end)
