@@ -30,7 +30,7 @@ def test_ports_from_env(monkeypatch):
     assert ports_from_env(own) == SimulatorPorts(district=19001, ward=2, dms=3)
 
 
-@pytest.mark.timeout(600)
+@pytest.mark.timeout(1200)  # six stages, each a process (dbt builds twice in the last one); slow on a loaded machine
 def test_bench_tiny_scale_with_copies(tmp_path):
     report = main(["--scale", "6k", "--sample", "3k", "--out", str(tmp_path)])
     written = json.loads((tmp_path / "bench.json").read_text())
