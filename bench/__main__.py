@@ -3,7 +3,8 @@
 1. extract: the simulators serve a world of min(scale, --sample) dossiers (+ a fifth as many
    documents); all three systems are extracted over HTTP into a fresh landing zone;
 2. the landed sample is copied with rewritten keys up to the scale (bench/landing.py says why);
-3. build (dbt, full refresh), gate (GX), publish, then incremental (~1 % of dossiers change the
+3. build (dbt, full refresh); reference: the hand-written DuckDB pipeline (bench/reference.py) over
+   the same landing zone, asserted equal to the marts, and the build's ratio to it; gate (GX), publish, then incremental (~1 % of dossiers change the
    next day: incremental build → gate → publish, asserted equal to a full rebuild).
 Every stage runs in its own process; its peak RSS comes from wait4. Writes OUT/bench.json and
 OUT/bench.md.
@@ -25,7 +26,7 @@ from pathlib import Path
 from bench.landing import replicate
 from bench.stages import PORTS
 
-STAGES = ("extract", "build", "gate", "publish", "incremental")
+STAGES = ("extract", "build", "reference", "gate", "publish", "incremental")
 SAMPLE_MAX = 1_000_000
 
 
@@ -66,6 +67,16 @@ def start_simulators(dossiers: int) -> subprocess.Popen:
     raise SystemExit(f"[bench] the simulators exited (code {server.wait()}) before serving")
 
 
+def add_ratios(stages: dict[str, dict]) -> None:
+    """The dbt build's time over the reference's: the whole build (tests and every mart included) and the
+    models fct_dossier and rpt_dossier_period are built from."""
+    ref = stages["reference"]
+    ref["build_ratio"] = round(stages["build"]["seconds"] / ref["seconds"], 2)
+    ref["models_ratio"] = round(ref["dbt_models_involved_seconds"] / ref["seconds"], 2)
+    print(f"[bench] dbt build / hand-written reference: {ref['build_ratio']}× (models involved "
+          f"{ref['models_ratio']}×)", flush=True)
+
+
 def _note(name: str, stage: dict) -> str:
     if name == "extract":
         return (f"{stage['dossiers']:,} dossiers over HTTP, {stage['records_per_s']:,} dossiers/s (dossier endpoints, "
@@ -74,13 +85,17 @@ def _note(name: str, stage: dict) -> str:
         slowest = ", ".join(f"{k} {v} s" for k, v in list(stage["models_seconds"].items())[:3])
         return (f"{stage['fct_dossier_rows']:,} fct_dossier rows; database {stage['database_bytes'] / 2**20:,.0f} MiB;"
                 f" slowest models: {slowest}")
+    if name == "reference":
+        return (f"hand-written DuckDB SQL, fct_dossier + rpt_dossier_period; dbt build / reference = "
+                f"{stage['build_ratio']}× (the dbt models involved: {stage['models_ratio']}×); "
+                f"identical to the dbt marts: {stage['identical_to_dbt']}")
     if name == "gate":
         return f"{stage['checks']} checks, {stage['failed']} failed, {stage['warnings']} warnings"
     if name == "publish":
         return f"release {stage['release']}"
     return (f"{stage['dossiers_changed']:,} dossiers changed; build {stage['build_seconds']} s, gate "
             f"{stage['gate_seconds']} s, publish {stage['publish_seconds']} s; identical to a full rebuild: "
-            f"{stage['identical_to_full_rebuild']}")
+            f"{stage['identical_to_full_rebuild']} ({len(stage['identical_by_mart'])} marts, each compared)")
 
 
 def markdown(report: dict) -> str:
@@ -122,6 +137,8 @@ def main(argv: list[str] | None = None) -> dict:
     prepare_seconds = round(time.perf_counter() - started, 2)
     for stage in STAGES[1:]:
         stages[stage] = run_stage(stage, data_dir, out)
+        if stage == "reference":
+            add_ratios(stages)
 
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     report = {"scale": stages["extract"]["dossiers"] * copies, "sample": stages["extract"]["dossiers"],

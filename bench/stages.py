@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from dataclasses import replace
 from datetime import datetime
@@ -17,7 +18,14 @@ import duckdb
 
 from cchc.settings import Settings, SimulatorPorts, SourceSystem
 
-PORTS = SimulatorPorts(district=18721, ward=18722, dms=18723)
+
+def ports_from_env(default: SimulatorPorts) -> SimulatorPorts:
+    """CCHC_SIM_{DISTRICT,WARD,DMS}_PORT where set (two benches side by side), else the bench's own ports."""
+    return SimulatorPorts(**{name: int(os.environ.get(f"CCHC_SIM_{name.upper()}_PORT", getattr(default, name)))
+                             for name in ("district", "ward", "dms")})
+
+
+PORTS = ports_from_env(SimulatorPorts(district=18721, ward=18722, dms=18723))
 # The default simulated world covers 2024-01-01..2024-06-30; its clock stops at the end of June.
 EXTRACT_WINDOW = (datetime(2000, 1, 1), datetime(2024, 7, 1))
 AS_OF = "2024-07-01"
@@ -53,6 +61,39 @@ def build(settings: Settings, as_of: str = AS_OF, full_refresh: bool = True) -> 
     return {"seconds": round(result.seconds, 2), "models_seconds": {k: round(v, 2) for k, v in slowest},
             "database_bytes": result.candidate.stat().st_size,
             "fct_dossier_rows": _count(result.candidate, "marts.fct_dossier")}
+
+
+def reference(settings: Settings) -> dict:
+    """The hand-written DuckDB pipeline (bench/reference.py) over the same landing zone; equal to the marts."""
+    from bench import reference as hand_written
+    from warehouse.build import candidate_path
+
+    memory_limit = os.environ.get("CCHC_DUCKDB_MEMORY_LIMIT", "6GB")
+    result = hand_written.run(settings.landing_dir, settings.data_dir / "warehouse" / "reference.duckdb", AS_OF,
+                              memory_limit)
+    differences = hand_written.compare(result.database, candidate_path(settings))
+    if differences:
+        raise AssertionError(f"the hand-written reference differs from the dbt marts (rows): {differences}")
+    return {"seconds": round(result.seconds, 2), "rows": result.rows,
+            "identical_to_dbt": True, "compared_columns": {t: list(c) for t, c in hand_written.COMPARED.items()},
+            "dbt_models_involved_seconds": round(_lineage_seconds(settings, hand_written.COMPARED), 2)}
+
+
+def _lineage_seconds(settings: Settings, models) -> float:
+    """Execution time of the dbt models the given marts are built from (themselves included), last build."""
+    target = settings.data_dir / "warehouse" / "dbt_target"
+    manifest = json.loads((target / "manifest.json").read_text())
+    timings = {r["unique_id"]: r["execution_time"]
+               for r in json.loads((target / "run_results.json").read_text())["results"]}
+    todo = [f"model.cchc_warehouse.{m}" for m in models]
+    seen: set[str] = set()
+    while todo:
+        node = todo.pop()
+        if node in seen or not node.startswith(("model.", "seed.")):
+            continue
+        seen.add(node)
+        todo += manifest["nodes"][node].get("depends_on", {}).get("nodes", [])
+    return sum(timings.get(node, 0.0) for node in seen)
 
 
 def gate(settings: Settings) -> dict:
@@ -94,9 +135,20 @@ def incremental(settings: Settings) -> dict:
     differences = compare_marts(settings.data_dir / "warehouse" / "candidate.duckdb", full.candidate)
     if differences:
         raise AssertionError(f"incremental build differs from a full rebuild: {differences}")
+    marts = _marts(full.candidate)
     return {"seconds": round(seconds, 2), "dossiers_changed": changed, "build_seconds": built["seconds"],
             "gate_seconds": audited["seconds"], "publish_seconds": published["seconds"],
-            "identical_to_full_rebuild": True, "full_rebuild_seconds": round(full.seconds, 2)}
+            "identical_to_full_rebuild": True, "identical_by_mart": {mart: True for mart in marts},
+            "full_rebuild_seconds": round(full.seconds, 2)}
+
+
+def _marts(path: Path) -> list[str]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return [t for (t,) in con.execute("select table_name from information_schema.tables "
+                                          "where table_schema = 'marts' order by 1").fetchall()]
+    finally:
+        con.close()
 
 
 def _count(path: Path, table: str) -> int:
@@ -107,7 +159,7 @@ def _count(path: Path, table: str) -> int:
         con.close()
 
 
-STAGES = {"extract": extract, "build": build, "gate": gate, "publish": publish, "incremental": incremental}
+STAGES = {"extract": extract, "build": build, "reference": reference, "gate": gate, "publish": publish, "incremental": incremental}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from cchc.settings import Settings, SimulatorPorts, SourceSystem
 from extractors.run import Window, extract_endpoint
 
-PORTS = SimulatorPorts(district=18711, ward=18712, dms=18713)
+PORTS = SimulatorPorts(**{n: int(os.environ.get(f"CCHC_SIM_{n.upper()}_PORT", d)) for n, d in (("district", 18711), ("ward", 18712), ("dms", 18713))})
 
 
 def main(argv: list[str] | None = None) -> dict:

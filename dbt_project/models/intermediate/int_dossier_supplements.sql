@@ -4,6 +4,8 @@
   (request day → return day on dim_date's working-day ordinal; the citizen's time, not the agency's).
   int_dossier_sla extends the statutory due date by these waits (Decision 766 formula 2.1).
 */
+-- A view: read once, by int_dossier_sla (the table of the chain).
+{{ config(materialized='view') }}
 with
 
 requests as (

@@ -1,4 +1,6 @@
 -- Both one-stop systems in one shape, with official unit codes and the handling level.
+-- A view: its one reader, int_dossier_sla, is the table; a table here would only be written and read back once.
+{{ config(materialized='view') }}
 with
 
 district as (

@@ -9,8 +9,8 @@ with
 bounds as (
     select
         min(received_at)::date as first_day,
-        max(coalesce(finished_at, received_at))::date as last_day
-    from {{ ref('int_dossiers_unified') }}
+        max(coalesce(finished_at_source, received_at))::date as last_day
+    from {{ ref('int_dossier_sla') }}  -- the table of the dossier chain (int_dossiers_unified is a view)
 ),
 
 months as (
