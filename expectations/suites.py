@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cchc.landing_layout import landing_glob, manifest_glob, read_landed
 from expectations.framework import Severity, Suite
 
 
@@ -15,25 +16,29 @@ ON_TIME_STATUSES = ["early", "on_time", "late", "open_within_deadline", "open_ov
 SIGNATURE_STATUSES = ["valid", "invalid_signature", "expired", "not_yet_valid", "revoked", "untrusted_issuer"]
 INVALID_SIGNATURE_SHARE_WARN = 0.10  # an agency whose outgoing signatures fail more often than this is flagged
 INVALID_SIGNATURE_MIN_SIGNATURES = 20  # … when it has at least this many verified signatures
-LANDING = "read_parquet('{landing}/{system}/{entity}/batch=*/part-*.parquet', union_by_name = true)"
+
+
+def landed(system: str, entity: str) -> str:
+    """Every landed row of an entity; `{landing}` is filled in by the runner."""
+    return read_landed("{landing}", system, entity)
 
 
 def latest(system: str, entity: str, key: str, cursor: str, columns: str) -> str:
     """The latest version of each landed record (as staging keeps it): a value fixed by a later batch is
     judged as fixed, not counted once per old version."""
-    return (f"select {columns} from " + LANDING.format(landing="{landing}", system=system, entity=entity)
+    return (f"select {columns} from " + landed(system, entity)
             + f" qualify row_number() over (partition by \"{key}\" order by \"{cursor}\" desc, _batch_id desc) = 1")
 
 
 # per landed batch: rows readers see (all parts) against the manifest's count; a mismatch names the batch
 LANDING_ROWS_VS_MANIFESTS = (
     "with manifest as (select system, entity, batch_id, (counts->>'written')::bigint as written "
-    "from read_json('{landing}/*/*/batch=*/_manifest.json', union_by_name = true, "
+    f"from read_json('{manifest_glob('{landing}')}', union_by_name = true, "
     "columns = {{system: 'VARCHAR', entity: 'VARCHAR', batch_id: 'VARCHAR', counts: 'JSON'}})), "
     "parts as (select regexp_extract(filename, '([^/]+)/([^/]+)/batch=([^/]+)/part-[^/]*$', 1) as system, "
     "regexp_extract(filename, '([^/]+)/([^/]+)/batch=([^/]+)/part-[^/]*$', 2) as entity, "
     "regexp_extract(filename, '([^/]+)/([^/]+)/batch=([^/]+)/part-[^/]*$', 3) as batch_id, count(*) as landed "
-    "from read_parquet('{landing}/*/*/batch=*/part-*.parquet', union_by_name = true, filename = true) "
+    f"from read_parquet('{landing_glob('{landing}')}', union_by_name = true, filename = true) "
     "group by all) "
     "select case when coalesce(landed, 0) = coalesce(written, -1) then 'ok' else "
     "coalesce(m.system, p.system) || '/' || coalesce(m.entity, p.entity) || ' batch=' "
@@ -52,9 +57,9 @@ SUITES: list[Suite] = [
     # ---- landing batches ------------------------------------------------------------------
     Suite("landing_dossier_keys_unique_per_batch", Severity.FAIL, "landing dossiers",
           "select (select count(*) - count(distinct (\"MaHoSo\", _batch_id)) from "
-          + LANDING.format(landing="{landing}", system="district_one_stop", entity="dossiers") + ") + "
+          + landed("district_one_stop", "dossiers") + ") + "
           "(select count(*) - count(distinct (id, _batch_id)) from "
-          + LANDING.format(landing="{landing}", system="ward_one_stop", entity="dossiers") + ") as duplicate_keys",
+          + landed("ward_one_stop", "dossiers") + ") as duplicate_keys",
           zero("duplicate_keys")),
     Suite("landing_district_domains", Severity.FAIL, "landing district_one_stop.dossiers (latest versions)",
           latest("district_one_stop", "dossiers", "MaHoSo", "NgayCapNhat",
@@ -115,10 +120,10 @@ SUITES: list[Suite] = [
           zero("unverified_signatures")),
     Suite("reconciliation_landing_to_fact", Severity.FAIL, "landing → marts.fct_dossier",
           "select (select count(distinct \"MaHoSo\") from "
-          + LANDING.format(landing="{landing}", system="district_one_stop", entity="dossiers")
+          + landed("district_one_stop", "dossiers")
           + ") - (select count(*) from marts.fct_dossier where source_system = 'district_one_stop') "
           "as district_gap, (select count(distinct id) from "
-          + LANDING.format(landing="{landing}", system="ward_one_stop", entity="dossiers")
+          + landed("ward_one_stop", "dossiers")
           + ") - (select count(*) from marts.fct_dossier where source_system = 'ward_one_stop') as ward_gap",
           lambda: [_gxe().ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=0)
                    for c in ("district_gap", "ward_gap")]),
@@ -151,7 +156,7 @@ SUITES: list[Suite] = [
                                                         max_value=INVALID_SIGNATURE_SHARE_WARN)]),
     Suite("schema_drift_in_manifests", Severity.WARN, "landing manifests",
           "select count(*) filter (where json_array_length(json_keys(schema_drift)) > 0) as batches_with_drift "
-          "from read_json('{landing}/*/*/batch=*/_manifest.json', union_by_name = true, "
+          f"from read_json('{manifest_glob('{landing}')}', union_by_name = true, "
           "columns = {{schema_drift: 'JSON'}})",
           zero("batches_with_drift")),
 ]
