@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import yaml
 
-from cchc.landing_layout import read_landed
+from cchc.landing_layout import landing_glob, read_landed
+from cchc.settings import Settings
 from extractors.sources import declared_landing
-from warehouse.build import DBT_PROJECT
+from warehouse.build import DBT_PROJECT, run_dbt
 
 STAGING = DBT_PROJECT / "models" / "staging"
 
@@ -57,3 +60,12 @@ def test_every_model_has_a_yml_beside_it_naming_it():
         beside = model.with_suffix(".yml")
         assert beside.exists(), model
         assert model.stem in [m["name"] for m in yaml.safe_load(beside.read_text())["models"]], beside
+
+
+def test_a_source_without_a_landed_batch_stops_dbt_naming_it(tmp_path):
+    settings = replace(Settings(), data_dir=tmp_path)
+    (tmp_path / "warehouse").mkdir()
+    proc = run_dbt(settings, "run", "--select", "stg_ward_one_stop__ratings")
+    assert proc.returncode != 0
+    glob = landing_glob(settings.landing_dir, "ward_one_stop", "ratings")
+    assert f"no landed batch for ward_one_stop/ratings under {glob}: run the extractors first" in proc.stdout
