@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from cchc.landing_layout import MANIFEST, batch_dir, batch_parts, list_batches, read_landed
 from extractors.landing import checksum
 
 # Entities copied per replica, with the columns that identify a record (or point at its parent).
@@ -52,11 +53,11 @@ def replicate(landing: Path, copies: int, con: duckdb.DuckDBPyConnection | None 
         return
     con = con or duckdb.connect()
     for (system, entity), keys in REPLICATED_KEYS.items():
-        for batch in sorted((landing / system / entity).glob("batch=*")):
-            originals = sorted(batch.glob("part-*.parquet"))
+        for batch in list_batches(landing, system, entity):
+            originals = batch_parts(batch)
             if not originals:
                 continue
-            manifest = json.loads((batch / "_manifest.json").read_text())
+            manifest = json.loads((batch / MANIFEST).read_text())
             parts = [p.name for p in originals]
             for copy in range(1, copies):
                 rewritten = ", ".join(f'"{k}" || \'~{copy}\' as "{k}"' for k in keys)
@@ -67,7 +68,7 @@ def replicate(landing: Path, copies: int, con: duckdb.DuckDBPyConnection | None 
             manifest["parts"] = parts
             manifest["checksum"] = {name: checksum(batch / name) for name in parts}
             _scale_counts(manifest, copies)
-            (batch / "_manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+            (batch / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
 
 
 # The next day as the two one-stop vendors would send it: ~1 % of dossiers re-sent with a newer
@@ -100,7 +101,7 @@ def land_next_day(landing: Path, share: float = 0.01, con: duckdb.DuckDBPyConnec
         when, updates = spec["finish"]
         finish = ", ".join(f"case when {when} then {expr} else \"{col}\" end as \"{col}\""
                            for col, expr in updates.items())
-        source = f"read_parquet('{landing}/{system}/dossiers/batch=*/part-*.parquet', hive_partitioning = false)"
+        source = read_landed(landing, system, "dossiers", hive_partitioning="false")
         con.execute(f"create or replace temp table picked as select * from {source} "
                     f"where hash(\"{key}\") % {modulus} = 0 "
                     f"qualify row_number() over (partition by \"{key}\" order by \"{cursor}\" desc, _batch_id desc) = 1")
@@ -112,7 +113,7 @@ def land_next_day(landing: Path, share: float = 0.01, con: duckdb.DuckDBPyConnec
         for child in spec["children"]:
             child_key = spec.get("child_key", key)
             rows_sql = (f"select c.* replace ('{NEXT_DAY_BATCH}' as _batch_id, '{value}' as _parent_cursor) "
-                        f"from read_parquet('{landing}/{system}/{child}/batch=*/part-*.parquet', hive_partitioning = false) as c "
+                        f"from {read_landed(landing, system, child, hive_partitioning='false')} as c "
                         f"join picked as p on c.\"{child_key}\" = p.\"{key}\" and c._batch_id = p._batch_id "
                         f"and c._parent_cursor = p.\"{cursor}\"")
             rows = con.execute(f"select count(*) from ({rows_sql})").fetchone()[0]
@@ -121,8 +122,8 @@ def land_next_day(landing: Path, share: float = 0.01, con: duckdb.DuckDBPyConnec
 
 
 def _write_batch(con, landing: Path, system: str, entity: str, sql: str, rows: int, **extra) -> None:
-    template = json.loads(next((landing / system / entity).glob("batch=*/_manifest.json")).read_text())
-    batch = landing / system / entity / f"batch={NEXT_DAY_BATCH}"
+    template = json.loads((list_batches(landing, system, entity)[0] / MANIFEST).read_text())
+    batch = batch_dir(landing, system, entity, NEXT_DAY_BATCH)
     batch.mkdir(parents=True, exist_ok=True)
     part = batch / "part-00000.parquet"
     con.execute(f"copy ({sql}) to '{part}' (format parquet, compression zstd)")
@@ -132,4 +133,4 @@ def _write_batch(con, landing: Path, system: str, entity: str, sql: str, rows: i
                 "schema_drift": {}}
     if isinstance(template.get("children"), dict):
         manifest["children"] = {}
-    (batch / "_manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+    (batch / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))

@@ -16,12 +16,3 @@ class SignatureStatus(StrEnum):
     REVOKED = "revoked"
     UNTRUSTED_ISSUER = "untrusted_issuer"
 
-
-class OnTimeStatus(StrEnum):
-    """Where a dossier stands against its statutory deadline (docs/on-time.md; `int_dossier_sla`)."""
-
-    EARLY = "early"
-    ON_TIME = "on_time"
-    LATE = "late"
-    OPEN_WITHIN_DEADLINE = "open_within_deadline"
-    OPEN_OVERDUE = "open_overdue"

@@ -39,6 +39,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
+from cchc.landing_layout import entity_dir, has_landed, read_landed
 from cchc.settings import Settings
 from cchc.vocabularies import SignatureStatus as Status
 
@@ -150,12 +151,11 @@ class RevocationList:
     @classmethod
     def from_landing(cls, landing_dir: Path) -> RevocationList | None:
         """Latest state of every landed certificate of the DMS registry; None when nothing has landed."""
-        glob = landing_dir / "dms" / "certificates" / "batch=*" / "part-*.parquet"
-        if not list(glob.parent.parent.glob("batch=*/part-*.parquet")):
+        if not has_landed(landing_dir, "dms", "certificates"):
             return None
         rows = duckdb.connect().execute(f"""
             select "Serial", "RevokedAt" from (
-                select "Serial", "Status", "RevokedAt" from read_parquet('{glob}', union_by_name = true)
+                select "Serial", "Status", "RevokedAt" from {read_landed(landing_dir, "dms", "certificates")}
                 qualify row_number() over (partition by "Serial" order by "ModifiedDate" desc, _batch_id desc) = 1
             ) where "Status" = 'revoked' and "RevokedAt" is not null""").fetchall()
         revoked = {}
@@ -164,7 +164,7 @@ class RevocationList:
                 revoked[parse_serial(serial)] = parse_time(at)
             except ValueError:
                 log.warning("certificate registry: unreadable serial or RevokedAt %r %r", serial, at)
-        return cls(revoked, f"landed certificate registry {glob.parent.parent}")
+        return cls(revoked, f"landed certificate registry {entity_dir(landing_dir, 'dms', 'certificates')}")
 
 
 # ---- chains -----------------------------------------------------------------------------------------

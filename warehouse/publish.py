@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cchc.landing_layout import MANIFEST, list_batches
 from cchc.settings import Settings
 from expectations.framework import AuditResult
 from expectations.store import record_audit
@@ -93,8 +94,8 @@ def gate(settings: Settings, audit: AuditResult, name: str | None = None) -> Gat
 
 
 def _landing_batches(settings: Settings) -> list[str]:
-    return sorted(str(p.parent.relative_to(settings.landing_dir))
-                  for p in settings.landing_dir.glob("*/*/batch=*/_manifest.json"))
+    return sorted(str(batch.relative_to(settings.landing_dir)) for batch in list_batches(settings.landing_dir)
+                  if (batch / MANIFEST).exists())
 
 
 def publish(settings: Settings, candidate: Path, gated: GatedAudit, *, dbt_summary: dict | None = None,

@@ -7,11 +7,13 @@ by `as_of` is visible: later events, dates, ratings and apologies are not there 
 
 from __future__ import annotations
 
+import csv
 from datetime import datetime
 
 import duckdb
 
 from cchc.clock import ISO_LOCAL
+from cchc.settings import REPO_ROOT
 from simulators.contract import ENDPOINTS
 
 VN = "'%Y%m%d%H%M%S'"
@@ -88,9 +90,15 @@ select s.dossier_id as _key, s.cursor_now as _cursor, to_json(struct_pack(
 from state s join w_procedure p on p.idx = s.proc_idx left join steps st on st.dossier_idx = s.idx
 """
 
-WARD_STATUS = ("case {col} when 1 then 'new' when 2 then 'received' when 3 then 'rejected' when 4 then 'processing' "
-               "when 5 then 'supplement_requested' when 6 then 'financial_obligation' when 7 then 'withdrawn' "
-               "when 8 then 'stopped' when 9 then 'processed' when 10 then 'returned' end")
+# the world keeps national status codes; the ward vendor serves them as strings, by the same seed dbt reads
+WARD_STATUS_CODES = REPO_ROOT / "dbt_project" / "seeds" / "ward_status_codes.csv"
+
+
+def ward_status(col: str) -> str:
+    """SQL: the national code in `col` as the ward vendor's status string (null for a code it has not)."""
+    with WARD_STATUS_CODES.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    return "case " + col + "".join(f" when {int(r['status_code'])} then '{r['ward_status']}'" for r in rows) + " end"
 
 WARD_DOSSIERS = """
 with state as ({state})
@@ -254,7 +262,7 @@ def _fill(sql: str, system: str = "district") -> str:
         res1=_v("s.res1"), res2=_v("s.res2"),
         received_iso=_v("s.received", ISO), finish_iso=_v("s.finish", ISO), returned_iso=_v("s.returned", ISO),
         res1_iso=_v("s.res1", ISO), res2_iso=_v("s.res2", ISO),
-        status=WARD_STATUS.format(col="s.status_now" if "state" in sql else "e.status"),
+        status=ward_status("s.status_now" if "state" in sql else "e.status"),
         district_fees=f"TongTienLePhi := {_FEE}, SoTienThanhToanTrucTuyen := {_PAID_ONLINE},",
         ward_fees=f"fee_amount := {_FEE}, fee_paid_online_amount := {_PAID_ONLINE},",
         offerings=_OFFERINGS.format(levels="in ('tinh', 'huyen')" if system == "district" else "= 'xa'",

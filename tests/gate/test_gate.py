@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import replace
 
@@ -16,7 +17,7 @@ from extractors.run import extract_system
 from simulators.scenario import SCENARIO_DIR, load_scenario
 from simulators.testing import running_simulators
 from simulators.world import WorldConfig
-from warehouse.build import build_candidate
+from warehouse.build import build_candidate, run_dbt
 from warehouse.publish import GateFailed, current_release, gate, publish, published_path, rollback
 
 
@@ -68,17 +69,37 @@ def test_bad_data_blocks_publication_and_the_old_release_stays(fresh):
     settings, candidate = fresh
     first = publish(settings, candidate, gate(settings, audit(candidate, settings.landing_dir)))
     con = duckdb.connect(str(candidate))
-    con.execute("update marts.rpt_dossier_period set carried_over = carried_over + 1 where period_type = 'month'")
-    con.execute("update marts.fct_dossier set on_time_status = 'whenever' where dossier_id in "
-                "(select dossier_id from marts.fct_dossier limit 3)")
+    # GX's part of the gate (docs/gate.md): the facts no longer reconcile with the landing zone, and more
+    # than the tolerated 0.1 % of deadlines fall before receipt
+    con.execute("delete from marts.fct_dossier where source_system = 'district_one_stop' and dossier_id in "
+                "(select dossier_id from marts.fct_dossier where source_system = 'district_one_stop' limit 3)")
+    con.execute("update marts.fct_dossier set due_at = received_at - interval 1 day where dossier_id in "
+                "(select dossier_id from marts.fct_dossier where received_at is not null limit 50)")
     con.close()
     result = audit(candidate, settings.landing_dir)
     with pytest.raises(GateFailed) as err:
         publish(settings, candidate, gate(settings, result))
     message = str(err.value)
-    assert "identity_gap" in message and "on_time_status" in message and "whenever" in message
+    assert "reconciliation_landing_to_fact" in message and "district_gap" in message
+    assert "fct_dossier_due_after_receipt" in message
     assert current_release(settings) == first and release_of(published_path(settings)) == first
     assert list((settings.data_dir / "audits").glob("*.html"))
+
+
+def test_structural_damage_fails_the_dbt_tests_that_own_it(fresh):
+    # dbt's part of the gate: keys, references, closed domains and the II.06a identity are error-severity dbt
+    # tests; one failing fails the build (warehouse.build.BuildFailed), so no candidate reaches publication
+    settings, candidate = fresh
+    con = duckdb.connect(str(candidate))
+    con.execute("update marts.rpt_dossier_period set carried_over = carried_over + 1 where period_type = 'month'")
+    con.execute("update marts.fct_dossier set on_time_status = 'whenever' where dossier_id in "
+                "(select dossier_id from marts.fct_dossier limit 3)")
+    con.close()
+    proc = run_dbt(settings, "test", "--select", "fct_dossier", "rpt_dossier_period", candidate=candidate)
+    assert proc.returncode != 0
+    failed = re.findall(r" FAIL \d+ (\S+)", proc.stdout)
+    assert any(name.startswith("ii06a_identity_rpt_dossier_period") for name in failed), proc.stdout[-3000:]
+    assert any(name.startswith("accepted_values_fct_dossier_on_time_status") for name in failed), proc.stdout[-3000:]
 
 
 def test_open_reader_keeps_its_release_and_new_readers_see_the_new_one(fresh):

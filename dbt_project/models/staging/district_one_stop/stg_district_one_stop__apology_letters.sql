@@ -1,12 +1,12 @@
 -- Apology letters (phiếu xin lỗi) of the kept dossier version.
 with
 
-letters as (
-    select * from {{ landing('district_one_stop', 'apology_letters') }}
+kept as (
+    {{ of_kept_version(source('district_one_stop', 'apology_letters'), ref('stg_district_one_stop__dossiers'), '"MaHoSo"', 'dossier_id') }}
 ),
 
-dossiers as (
-    select dossier_id, batch_id, cursor_raw from {{ ref('stg_district_one_stop__dossiers') }}
+latest as (
+    {{ latest_version('kept', ['"MaHoSo"', '_ordinal'], '_page') }}
 ),
 
 renamed as (
@@ -17,10 +17,7 @@ renamed as (
         {{ vn_compact_ts('l."NgayXinLoi"') }} as issued_at,
         {{ vn_compact_ts('l."NgayHenTraCu"') }} as old_due_at,
         {{ vn_compact_ts('l."NgayHenTraMoi"') }} as new_due_at
-    from letters as l
-    inner join dossiers as d
-        on l."MaHoSo" = d.dossier_id and l._batch_id = d.batch_id and l._parent_cursor = d.cursor_raw
-    qualify row_number() over (partition by l."MaHoSo", l._ordinal order by l._page desc) = 1
+    from latest as l
 )
 
 select * from renamed

@@ -1,13 +1,8 @@
 -- District one-stop dossiers: latest version of each dossier, renamed, typed and decoded.
 with
 
-source as (
-    select * from {{ landing('district_one_stop', 'dossiers') }}
-),
-
 latest as (
-    select * from source
-    qualify row_number() over (partition by "MaHoSo" order by "NgayCapNhat" desc, _batch_id desc) = 1
+    {{ latest_version(source('district_one_stop', 'dossiers'), '"MaHoSo"', '"NgayCapNhat"') }}
 ),
 
 renamed as (

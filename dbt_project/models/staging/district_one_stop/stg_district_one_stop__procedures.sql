@@ -1,9 +1,8 @@
 -- District-level procedure catalogue.
 with
 
-source as (
-    select * from {{ landing('district_one_stop', 'procedures') }}
-    qualify row_number() over (partition by "MaTTHC" order by "NgayCapNhat" desc, _batch_id desc) = 1
+latest as (
+    {{ latest_version(source('district_one_stop', 'procedures'), '"MaTTHC"', '"NgayCapNhat"') }}
 ),
 
 renamed as (
@@ -16,7 +15,7 @@ renamed as (
         "ThoiHanGiaiQuyet" as duration_working_days,
         case "CapThucHien" when 'huyen' then 'district' when 'xa' then 'ward' else "CapThucHien" end as level,
         coalesce("CoPhiLePhi" = 1, false) as has_fee
-    from source
+    from latest
 )
 
 select * from renamed

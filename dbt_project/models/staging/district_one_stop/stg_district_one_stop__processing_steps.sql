@@ -1,12 +1,12 @@
 -- Processing steps (QuaTrinhXuLy) of the kept dossier version.
 with
 
-steps as (
-    select * from {{ landing('district_one_stop', 'processing_steps') }}
+kept as (
+    {{ of_kept_version(source('district_one_stop', 'processing_steps'), ref('stg_district_one_stop__dossiers'), '"MaHoSo"', 'dossier_id') }}
 ),
 
-dossiers as (
-    select dossier_id, batch_id, cursor_raw from {{ ref('stg_district_one_stop__dossiers') }}
+latest as (
+    {{ latest_version('kept', ['"MaHoSo"', '_ordinal'], '_page') }}
 ),
 
 renamed as (
@@ -18,10 +18,7 @@ renamed as (
         s."ChucDanh" as actor_role,
         s."PhongBanXuLy" as department,
         {{ vn_compact_ts('s."ThoiDiemXuLy"') }} as occurred_at
-    from steps as s
-    inner join dossiers as d
-        on s."MaHoSo" = d.dossier_id and s._batch_id = d.batch_id and s._parent_cursor = d.cursor_raw
-    qualify row_number() over (partition by s."MaHoSo", s._ordinal order by s._page desc) = 1
+    from latest as s
 )
 
 select * from renamed

@@ -1,12 +1,12 @@
 -- Supplement requests of the kept dossier version only (a later version replaces the list).
 with
 
-requests as (
-    select * from {{ landing('district_one_stop', 'supplement_requests') }}
+kept as (
+    {{ of_kept_version(source('district_one_stop', 'supplement_requests'), ref('stg_district_one_stop__dossiers'), '"MaHoSo"', 'dossier_id') }}
 ),
 
-dossiers as (
-    select dossier_id, batch_id, cursor_raw from {{ ref('stg_district_one_stop__dossiers') }}
+latest as (
+    {{ latest_version('kept', ['"MaHoSo"', '_ordinal'], '_page') }}
 ),
 
 renamed as (
@@ -18,10 +18,7 @@ renamed as (
         {{ vn_compact_ts('r."NgayTiepNhanBoSung"') }} as resumed_at,
         {{ vn_compact_ts('r."NgayHenTraTruoc"') }} as old_due_at,
         {{ vn_compact_ts('r."NgayHenTraMoi"') }} as new_due_at
-    from requests as r
-    inner join dossiers as d
-        on r."MaHoSo" = d.dossier_id and r._batch_id = d.batch_id and r._parent_cursor = d.cursor_raw
-    qualify row_number() over (partition by r."MaHoSo", r._ordinal order by r._page desc) = 1
+    from latest as r
 )
 
 select * from renamed

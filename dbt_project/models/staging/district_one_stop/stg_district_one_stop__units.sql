@@ -1,9 +1,8 @@
 -- The district system's unit list: its own unit codes mapped to official (NSO) codes.
 with
 
-source as (
-    select * from {{ landing('district_one_stop', 'units') }}
-    qualify row_number() over (partition by "MaDonVi" order by "NgayCapNhat" desc, _batch_id desc) = 1
+latest as (
+    {{ latest_version(source('district_one_stop', 'units'), '"MaDonVi"', '"NgayCapNhat"') }}
 ),
 
 renamed as (
@@ -13,7 +12,7 @@ renamed as (
         "MaDVHC" as unit_code,
         "MaDVHCCha" as parent_unit_code,
         "CapDonVi" as unit_level
-    from source
+    from latest
 )
 
 select * from renamed

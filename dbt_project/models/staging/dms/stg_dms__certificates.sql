@@ -1,9 +1,8 @@
 -- Certificate registry.
 with
 
-source as (
-    select * from {{ landing('dms', 'certificates') }}
-    qualify row_number() over (partition by "Serial" order by "ModifiedDate" desc, _batch_id desc) = 1
+latest as (
+    {{ latest_version(source('dms', 'certificates'), '"Serial"', '"ModifiedDate"') }}
 ),
 
 renamed as (
@@ -19,7 +18,7 @@ renamed as (
         {{ vn_iso_ts('"ValidFrom"') }} as valid_from,
         {{ vn_iso_ts('"ValidTo"') }} as valid_to,
         {{ vn_iso_ts('"RevokedAt"') }} as revoked_at
-    from source
+    from latest
 )
 
 select * from renamed

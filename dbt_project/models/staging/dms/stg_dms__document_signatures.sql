@@ -2,12 +2,12 @@
 -- (extractors/signatures.py; null when the signature could not be verified, e.g. no revocation data).
 with
 
-signatures as (
-    select * from {{ landing('dms', 'document_signatures') }}
+kept as (
+    {{ of_kept_version(source('dms', 'document_signatures'), ref('stg_dms__documents'), '"DocId"', 'document_id') }}
 ),
 
-documents as (
-    select document_id, batch_id, cursor_raw from {{ ref('stg_dms__documents') }}
+latest as (
+    {{ latest_version('kept', '"SignatureId"', '_page') }}
 ),
 
 renamed as (
@@ -23,10 +23,7 @@ renamed as (
         {{ vn_iso_ts('s."SigningTime"') }} as signed_at,
         s."VerificationStatus" as verification_status,
         s."VerificationReason" as verification_reason
-    from signatures as s
-    inner join documents as d
-        on s."DocId" = d.document_id and s._batch_id = d.batch_id and s._parent_cursor = d.cursor_raw
-    qualify row_number() over (partition by s."SignatureId" order by s._page desc) = 1
+    from latest as s
 )
 
 select * from renamed

@@ -1,9 +1,8 @@
 -- E-documents (Decree 30/2020 fields): latest version of each document.
 with
 
-source as (
-    select * from {{ landing('dms', 'documents') }}
-    qualify row_number() over (partition by "DocId" order by "ModifiedDate" desc, _batch_id desc) = 1
+latest as (
+    {{ latest_version(source('dms', 'documents'), '"DocId"', '"ModifiedDate"') }}
 ),
 
 renamed as (
@@ -24,7 +23,7 @@ renamed as (
         {{ vn_iso_ts('"ModifiedDate"') }} as modified_at,
         "ModifiedDate" as cursor_raw,
         _batch_id as batch_id
-    from source
+    from latest
 )
 
 select * from renamed

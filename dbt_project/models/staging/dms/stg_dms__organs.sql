@@ -1,9 +1,8 @@
 -- Agencies of the DMS and the administrative unit each belongs to.
 with
 
-source as (
-    select * from {{ landing('dms', 'organs') }}
-    qualify row_number() over (partition by "OrganId" order by "ModifiedDate" desc, _batch_id desc) = 1
+latest as (
+    {{ latest_version(source('dms', 'organs'), '"OrganId"', '"ModifiedDate"') }}
 ),
 
 renamed as (
@@ -12,7 +11,7 @@ renamed as (
         "OrganName" as organ_name,
         "UnitCode" as unit_code,
         "UnitLevel" as unit_level
-    from source
+    from latest
 )
 
 select * from renamed

@@ -1,12 +1,12 @@
 -- Apology letters of the kept ward dossier version.
 with
 
-letters as (
-    select * from {{ landing('ward_one_stop', 'apology_letters') }}
+kept as (
+    {{ of_kept_version(source('ward_one_stop', 'apology_letters'), ref('stg_ward_one_stop__dossiers'), 'dossier_id', 'dossier_id') }}
 ),
 
-dossiers as (
-    select dossier_id, batch_id, cursor_raw from {{ ref('stg_ward_one_stop__dossiers') }}
+latest as (
+    {{ latest_version('kept', ['dossier_id', '_ordinal'], '_page') }}
 ),
 
 renamed as (
@@ -17,10 +17,7 @@ renamed as (
         {{ vn_iso_ts('l.issued_at') }} as issued_at,
         {{ vn_iso_ts('l.old_due_at') }} as old_due_at,
         {{ vn_iso_ts('l.new_due_at') }} as new_due_at
-    from letters as l
-    inner join dossiers as d
-        on l.dossier_id = d.dossier_id and l._batch_id = d.batch_id and l._parent_cursor = d.cursor_raw
-    qualify row_number() over (partition by l.dossier_id, l._ordinal order by l._page desc) = 1
+    from latest as l
 )
 
 select * from renamed

@@ -1,9 +1,12 @@
 -- Status events of ward dossiers.
 with
 
-source as (
-    select * from {{ landing('ward_one_stop', 'dossier_events') }}
-    qualify row_number() over (partition by event_id order by updated_at desc, _batch_id desc) = 1
+latest as (
+    {{ latest_version(source('ward_one_stop', 'dossier_events'), 'event_id', 'updated_at') }}
+),
+
+status_codes as (
+    select ward_status, status_code from {{ ref('ward_status_codes') }}
 ),
 
 renamed as (
@@ -11,11 +14,12 @@ renamed as (
         event_id,
         dossier_id,
         status as status_raw,
-        {{ ward_status_code('status') }} as status_code,
+        codes.status_code,
         note as description,
         actor_role,
         {{ vn_iso_ts('occurred_at') }} as occurred_at
-    from source
+    from latest
+    left join status_codes as codes on codes.ward_status = latest.status
 )
 
 select * from renamed

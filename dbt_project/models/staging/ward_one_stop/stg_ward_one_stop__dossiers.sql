@@ -1,13 +1,12 @@
 -- Ward/commune one-stop dossiers: latest version, renamed, typed; string enums kept and coded.
 with
 
-source as (
-    select * from {{ landing('ward_one_stop', 'dossiers') }}
+latest as (
+    {{ latest_version(source('ward_one_stop', 'dossiers'), 'id', 'updated_at') }}
 ),
 
-latest as (
-    select * from source
-    qualify row_number() over (partition by id order by updated_at desc, _batch_id desc) = 1
+status_codes as (
+    select ward_status, status_code from {{ ref('ward_status_codes') }}
 ),
 
 renamed as (
@@ -23,7 +22,7 @@ renamed as (
         channel,
         case channel when 'direct' then 1 when 'online' then 2 when 'postal' then 3 end as channel_code,
         online_level,
-        {{ ward_status_code('status') }} as status_code,
+        codes.status_code,
         status as status_raw,
         -- flags
         coalesce(return_method = 'postal', false) as postal_return_requested,
@@ -47,6 +46,7 @@ renamed as (
         updated_at as cursor_raw,
         _batch_id as batch_id
     from latest
+    left join status_codes as codes on codes.ward_status = latest.status
 )
 
 select * from renamed

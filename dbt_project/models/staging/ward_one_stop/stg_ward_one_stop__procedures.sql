@@ -1,9 +1,8 @@
 -- Commune-level procedure catalogue.
 with
 
-source as (
-    select * from {{ landing('ward_one_stop', 'procedures') }}
-    qualify row_number() over (partition by code order by updated_at desc, _batch_id desc) = 1
+latest as (
+    {{ latest_version(source('ward_one_stop', 'procedures'), 'code', 'updated_at') }}
 ),
 
 renamed as (
@@ -16,7 +15,7 @@ renamed as (
         duration_working_days,
         'ward' as level,
         coalesce(has_fee, false) as has_fee
-    from source
+    from latest
 )
 
 select * from renamed

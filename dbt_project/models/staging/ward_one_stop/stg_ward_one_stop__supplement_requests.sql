@@ -1,12 +1,12 @@
 -- Supplement requests of the kept ward dossier version.
 with
 
-requests as (
-    select * from {{ landing('ward_one_stop', 'supplement_requests') }}
+kept as (
+    {{ of_kept_version(source('ward_one_stop', 'supplement_requests'), ref('stg_ward_one_stop__dossiers'), 'dossier_id', 'dossier_id') }}
 ),
 
-dossiers as (
-    select dossier_id, batch_id, cursor_raw from {{ ref('stg_ward_one_stop__dossiers') }}
+latest as (
+    {{ latest_version('kept', ['dossier_id', '_ordinal'], '_page') }}
 ),
 
 renamed as (
@@ -18,10 +18,7 @@ renamed as (
         {{ vn_iso_ts('r.resumed_at') }} as resumed_at,
         {{ vn_iso_ts('r.old_due_at') }} as old_due_at,
         {{ vn_iso_ts('r.new_due_at') }} as new_due_at
-    from requests as r
-    inner join dossiers as d
-        on r.dossier_id = d.dossier_id and r._batch_id = d.batch_id and r._parent_cursor = d.cursor_raw
-    qualify row_number() over (partition by r.dossier_id, r._ordinal order by r._page desc) = 1
+    from latest as r
 )
 
 select * from renamed

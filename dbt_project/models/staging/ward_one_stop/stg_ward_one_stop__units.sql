@@ -2,9 +2,8 @@
 -- level, Resolution 202/2025/QH15) the province.
 with
 
-source as (
-    select * from {{ landing('ward_one_stop', 'units') }}
-    qualify row_number() over (partition by code order by updated_at desc, _batch_id desc) = 1
+latest as (
+    {{ latest_version(source('ward_one_stop', 'units'), 'code', 'updated_at') }}
 ),
 
 renamed as (
@@ -14,7 +13,7 @@ renamed as (
         type as unit_type,
         coalesce(district_code, province_code) as parent_unit_code,
         province_code
-    from source
+    from latest
 )
 
 select * from renamed
