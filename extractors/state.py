@@ -45,6 +45,7 @@ class Rework(StrEnum):
 
     DAMAGED = "damaged"  # a landed batch failed verification and was set aside: blocks publication
     QUARANTINE = "quarantine"  # records were quarantined: re-requested until they land or die
+    GAP = "gap"  # offset paging may have stepped over records: re-requested until a pass sees the total
 
 
 @dataclass
