@@ -43,10 +43,6 @@ def normalise_array(kind: PiiKind, values: pa.Array) -> pa.Array:
     return digits
 
 
-def normalise(kind: PiiKind, value: str) -> str:
-    return normalise_array(kind, pa.array([value], pa.string()))[0].as_py()
-
-
 def _hash(key: bytes, kind: PiiKind, normalised: str) -> str:
     digest = hmac.digest(key, f"{kind.value}:{normalised}".encode(), "sha256")
     return PSEUDONYM_PREFIX + digest.hex()[:32]

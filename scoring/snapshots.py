@@ -24,7 +24,6 @@ from scoring import DEFAULT_RUBRIC
 from warehouse.publish import published_path
 
 VN_TZ = timezone(timedelta(hours=7))
-PERIOD_TYPES = ("year", "quarter", "month")
 SCORE_TABLES = ("score_indicator", "score_unit")
 
 _DDL = """

@@ -95,11 +95,6 @@ class Vendor(ABC):
     @abstractmethod
     def format_cursor(self, value: datetime) -> str: ...
 
-    @property
-    def resumable(self) -> bool:
-        """Cursor-token APIs resume after the last row; the others address rows by offset."""
-        return False
-
 
 def _join(records: bytes) -> bytes:
     return b"[" + records + b"]"
@@ -165,10 +160,6 @@ class WardVendor(Vendor):
 
     def window(self, query):
         return _iso_param(query, "updated_after"), _iso_param(query, "updated_before")
-
-    @property
-    def resumable(self) -> bool:
-        return True
 
     def page(self, query):
         limit = _int_param(query, "limit", 500, 1, 5000)
