@@ -24,13 +24,13 @@ import pyarrow.compute as pc
 from cchc.pii import PiiKind, pseudonymise, pseudonymise_array
 from cchc.settings import Settings, SourceSystem
 from extractors.config import ExtractConfig
-from extractors.http import SourceClient, SourceUnavailableError
+from extractors.http import SourceClient, SourceRequestError, SourceUnavailableError
 from extractors.landing import BatchWriter, commit_batches, recover_landing
-from extractors.pagination import CursorPaginator, OffsetPaginator, Page, PageNumberPaginator
+from extractors.pagination import Page, Resume
 from extractors.parse import parse_page
 from extractors.signatures import STATUS_COLUMN, Verifier
-from extractors.sources import EARLIEST, SOURCES, Child, Endpoint, PagingStyle, Plausibility, Source
-from extractors.state import Rework, ReworkItem, ReworkLedger, StateStore
+from extractors.sources import EARLIEST, SOURCES, Child, Endpoint, Plausibility, Source
+from extractors.state import ResumeStore, Rework, ReworkItem, ReworkLedger, SavedResume, StateStore
 
 log = logging.getLogger(__name__)
 EPOCH = datetime(2000, 1, 1)
@@ -64,15 +64,6 @@ class Manifest:
     children: dict[str, int] = field(default_factory=dict)
     quarantined: list[tuple[str | None, str | None]] = field(default_factory=list)  # (key, cursor) of each
     complete: bool = True  # every record the source reported for the window was seen (no skip, no circuit)
-
-
-def _paginator(source: Source, config: ExtractConfig):
-    size = min(config.page_size or source.max_page_size, source.max_page_size)
-    if source.paging is PagingStyle.PAGE_NUMBER:
-        return PageNumberPaginator(size, config.prefetch_pages)
-    if source.paging is PagingStyle.OFFSET:
-        return OffsetPaginator(size, config.prefetch_pages)
-    return CursorPaginator(size)
 
 
 def _flatten_structs(table: pa.Table) -> pa.Table:
@@ -228,7 +219,11 @@ def now_local() -> datetime:
 
 def incremental_window(system: SourceSystem, entity: str, settings: Settings, config: ExtractConfig,
                        end: datetime | None = None) -> Window:
-    """From the high-water mark minus the look-back (or the beginning) to `end` (default: now)."""
+    """The window a stopped run left half-finished, if any (it is finished first, from its resume point);
+    else from the high-water mark minus the look-back (or the beginning) to `end` (default: now)."""
+    saved = ResumeStore(settings.state_dir, system.value, entity).load()
+    if saved is not None:
+        return Window(*saved.window)
     mark = StateStore(settings.state_dir).high_water(system.value, entity)
     start = (mark - config.lookback) if mark else EPOCH
     return Window(start, end or now_local())
@@ -237,14 +232,16 @@ def incremental_window(system: SourceSystem, entity: str, settings: Settings, co
 def extract_endpoint(system: SourceSystem, entity: str, settings: Settings, base_url: str,
                      window: Window | None = None, config: ExtractConfig | None = None,
                      register: bool = True) -> Manifest:
-    """Land one endpoint's records updated in `window` (default: incremental from the high-water mark).
+    """Land one endpoint's records updated in `window` (default: incremental from the high-water mark,
+    or the window a stopped run left half-finished, from its last committed page).
 
     Quarantined records and incomplete windows are registered for re-request (`register`; a rework run
-    settles its own)."""
+    settles its own and neither resumes nor leaves a resume point)."""
     config = config or ExtractConfig()
     settings.require_source_secrets(system)
     window = window or incremental_window(system, entity, settings, config)
-    run = _EndpointRun(system, entity, settings, window, config)
+    resume = ResumeStore(settings.state_dir, system.value, entity) if register else None
+    run = _EndpointRun(system, entity, settings, window, config, resume)
     client = SourceClient(system.value, base_url, run.source.auth_headers(settings.credentials), config)
     try:
         circuit = run.fetch_window(client)
@@ -254,7 +251,7 @@ def extract_endpoint(system: SourceSystem, entity: str, settings: Settings, base
         raise
     finally:
         client.close()
-    run.advance_state()
+    run.finish(circuit)
     manifest = run.manifest(complete=circuit is None and not run.short_of_total)
     if register:
         _register_quarantine(system, settings, manifest, window)
@@ -265,33 +262,68 @@ def extract_endpoint(system: SourceSystem, entity: str, settings: Settings, base
 
 
 class _EndpointRun:
-    """One endpoint over one window: its batch writers, counts and what was seen, page by page."""
+    """One endpoint over one window: what was seen across the window's batches, and the open batch.
+
+    Every `ExtractConfig.checkpoint_pages` pages the open batch is committed and the resume point
+    (`ResumeStore`) saved, so a killed run loses at most that many pages: the next run continues the
+    window from there (`<window>~NNN` batch ids after the first) instead of from its first page."""
 
     def __init__(self, system: SourceSystem, entity: str, settings: Settings, window: Window,
-                 config: ExtractConfig) -> None:
+                 config: ExtractConfig, resume: ResumeStore | None) -> None:
         self.system, self.entity, self.settings, self.window, self.config = system, entity, settings, window, config
         self.source = SOURCES[system]
         self.endpoint = self.source.endpoint(entity)
         self.key = settings.pii_key.encode()
         self.extracted_at = datetime.now(UTC)
-        self.batch_id = window.batch_id
         # configuration errors (trust store, revocation list) surface before anything is fetched or written
         self.verifier = (Verifier.from_settings(settings)
                          if any(c.verify_signatures for c in self.endpoint.children) else None)
-        self.writers = {entity: BatchWriter(settings.landing_dir, system.value, entity, self.batch_id)}
-        for child in self.endpoint.children:
-            self.writers[child.entity] = BatchWriter(settings.landing_dir, system.value, child.entity, self.batch_id)
-        self.quarantine = BatchWriter(settings.quarantine_dir, system.value, entity, self.batch_id,
-                                      journal_root=settings.landing_dir)
-        self.counts = {"fetched": 0, "written": 0, "quarantined": 0, "duplicates_dropped": 0}
-        self.drift: dict[str, int] = {}
+        self.resume = resume
+        saved = resume.load() if resume else None
+        self.start = saved if saved and saved.window == (window.start, window.end) else None
+        self.batches: list[str] = list(self.start.batches) if self.start else []
         self.reported_total: int | None = None
-        self.pages, self.passes, self.duplicates = 0, 0, 0
+        self.pages, self.passes = (self.start.pages, self.start.passes - 1) if self.start else (0, 0)
         self.max_cursor: str | None = None
-        self.seen: set[str] = set()  # keys landed
+        self.seen: set[str] = set()  # keys landed in this window
         self.seen_quarantined: set[str] = set()
         self.keyless_quarantined = 0
         self.quarantined: list[tuple[str | None, str | None]] = []
+        self.totals = Counter()
+        if self.start:
+            self._recall_batches()
+        self._open_batch()
+
+    # ---- batches -------------------------------------------------------------------------------
+    def _open_batch(self) -> None:
+        n = len(self.batches)
+        self.batch_id = self.window.batch_id if n == 0 else f"{self.window.batch_id}~{n:03d}"
+        landing, system = self.settings.landing_dir, self.system.value
+        self.writers = {self.entity: BatchWriter(landing, system, self.entity, self.batch_id)}
+        for child in self.endpoint.children:
+            self.writers[child.entity] = BatchWriter(landing, system, child.entity, self.batch_id)
+        self.quarantine = BatchWriter(self.settings.quarantine_dir, system, self.entity, self.batch_id,
+                                      journal_root=landing)
+        self.counts = {"fetched": 0, "written": 0, "quarantined": 0, "duplicates_dropped": 0}
+        self.drift: dict[str, int] = {}
+        self.batch_keys: set[str] = set()
+        self.duplicates, self.batch_pages = 0, 0
+
+    def _recall_batches(self) -> None:
+        """A resumed window: the keys and latest cursor its committed batches already hold."""
+        system, key, cursor = self.system.value, self.endpoint.key, self.endpoint.cursor_field
+        parts = [str(p) for b in self.batches
+                 for p in (self.settings.landing_dir / system / self.entity / f"batch={b}").glob("part-*.parquet")]
+        if parts:
+            con = duckdb.connect()
+            self.seen = {k for (k,) in con.execute(f'select distinct "{key}" from read_parquet(?)', [parts]).fetchall()}
+            self.max_cursor = con.execute(f'select max("{cursor}") from read_parquet(?)', [parts]).fetchone()[0]
+        quarantined = [str(p) for b in self.batches for p in
+                       (self.settings.quarantine_dir / system / self.entity / f"batch={b}").glob("part-*.parquet")]
+        if quarantined:
+            rows = duckdb.connect().execute("select _key from read_parquet(?)", [quarantined]).fetchall()
+            self.seen_quarantined = {k for (k,) in rows if k is not None}
+            self.keyless_quarantined = sum(k is None for (k,) in rows)
 
     # ---- fetching ------------------------------------------------------------------------------
     def _fetcher(self, client: SourceClient):
@@ -330,23 +362,51 @@ class _EndpointRun:
         the skip; another pass over the window (its pages added to the same batch, de-duplicated)
         lands what was skipped."""
         fetch = self._fetcher(client)
+        start = self.start.resume if self.start else None
         try:
             while True:
                 self.passes += 1
                 self.reported_total = None
-                for page in _paginator(self.source, self.config).pages(fetch):
-                    self.land_page(page)
+                self._one_pass(fetch, start)
+                start = None
                 if not self.short_of_total or self.passes >= self.config.paging_passes:
                     return None
                 log.warning("%s %s window %s: %d distinct records in pass %d, the source reports %d; paging "
-                            "the window again", self.system.value, self.entity, self.batch_id, self.distinct,
-                            self.passes, self.reported_total)
+                            "the window again", self.system.value, self.entity, self.window.batch_id,
+                            self.distinct, self.passes, self.reported_total)
         except CircuitOpen as exc:  # land what came through; the next run resumes after it
             return exc
+
+    def _one_pass(self, fetch, start: Resume | None) -> None:
+        size = min(self.config.page_size or self.source.max_page_size, self.source.max_page_size)
+        try:
+            for page, after in self.source.paging.pages(fetch, size, self.config.prefetch_pages, start):
+                self.land_page(page)
+                self.resume_after = after
+                if self.batch_pages >= self.config.checkpoint_pages:
+                    self._checkpoint(after)
+        except SourceRequestError as exc:
+            if start is None or exc.status != 400:
+                raise
+            # a token from before the restart the source no longer honours: page the window from its start
+            log.warning("%s %s: resume point %s refused (%s); paging window %s from its first page",
+                        self.system.value, self.entity, start, exc, self.window.batch_id)
+            self._one_pass(fetch, None)
+
+    def _checkpoint(self, after: Resume) -> None:
+        self.commit(None)
+        self._save_resume(after)
+        self._open_batch()
+
+    def _save_resume(self, after: Resume) -> None:
+        if self.resume is not None:
+            self.resume.save(SavedResume((self.window.start, self.window.end), after, tuple(self.batches),
+                                         self.pages, self.passes))
 
     # ---- one page ------------------------------------------------------------------------------
     def land_page(self, page: Page) -> None:
         self.pages += 1
+        self.batch_pages += 1
         if self.reported_total is None and page.total is not None:
             self.reported_total = page.total
         self.counts["fetched"] += page.fetched
@@ -386,16 +446,17 @@ class _EndpointRun:
 
     def _note_keys_and_cursor(self, records: pa.Table) -> None:
         keys = records[self.endpoint.key].to_pylist()
-        before = len(self.seen)
         self.seen.update(keys)
-        self.duplicates += len(keys) - (len(self.seen) - before)
+        before = len(self.batch_keys)
+        self.batch_keys.update(keys)
+        self.duplicates += len(keys) - (len(self.batch_keys) - before)
         page_max = pc.max(records[self.endpoint.cursor_field]).as_py()
         if page_max is not None and (self.max_cursor is None or page_max > self.max_cursor):
             self.max_cursor = page_max
 
     # ---- the end -------------------------------------------------------------------------------
     def commit(self, circuit: CircuitOpen | None) -> None:
-        """De-duplicate, write every manifest and make the endpoint's batches visible at once."""
+        """De-duplicate, write every manifest and make the open batch's entities visible at once."""
         parent = self.writers[self.entity]
         if self.duplicates:
             self.counts["duplicates_dropped"] = _dedupe(parent, self.endpoint.key, self.endpoint.cursor_field)
@@ -404,7 +465,7 @@ class _EndpointRun:
                     _keep_children_of(self.writers[child.entity], parent, self.endpoint.key, child.parent_key_as)
         self.counts["written"] = parent.rows
         common = {"window": {"start": self.window.start.isoformat(), "end": self.window.end.isoformat()},
-                  "extracted_at": self.extracted_at.isoformat(), "pages": self.pages, "passes": self.passes,
+                  "extracted_at": self.extracted_at.isoformat(), "pages": self.batch_pages, "passes": self.passes,
                   "source_reported_total": self.reported_total,
                   **({"partial": True, "stopped": str(circuit)} if circuit else {}),
                   **({"short_of_total": self.distinct} if circuit is None and self.short_of_total else {})}
@@ -416,7 +477,11 @@ class _EndpointRun:
         batches.append((self.quarantine, {**common, "counts": {"quarantined": self.counts["quarantined"]}}))
         batches.append((parent, {**common, "counts": self.counts, "schema_drift": self.drift,
                                  "children": self.child_rows}))
-        commit_batches(self.settings.landing_dir, batches)  # all of the endpoint's batches visible at once
+        commit_batches(self.settings.landing_dir, batches)  # all of the batch's entities visible at once
+        self.batches.append(self.batch_id)
+        self.totals.update(self.counts)
+        log.info("%s %s batch %s: %s drift=%s", self.system.value, self.entity, self.batch_id, self.counts,
+                 self.drift)
 
     @property
     def child_rows(self) -> dict[str, int]:
@@ -426,22 +491,27 @@ class _EndpointRun:
         for w in [*self.writers.values(), self.quarantine]:
             w.abort()
 
-    def advance_state(self) -> None:
-        """Only after the commit, and never backwards (extractors/state.py)."""
-        if self.max_cursor is not None:
-            try:
-                mark = min(self.source.cursor_format.parse(self.max_cursor), self.window.end)
-            except ValueError:
-                log.warning("%s %s: cursor %r unparsable; state not advanced", self.system.value, self.entity,
-                            self.max_cursor)
-            else:
-                StateStore(self.settings.state_dir).advance(self.system.value, self.entity, mark, self.batch_id)
-        log.info("%s %s batch %s: %s drift=%s", self.system.value, self.entity, self.batch_id, self.counts,
-                 self.drift)
+    def finish(self, circuit: CircuitOpen | None) -> None:
+        """After the last commit: keep the resume point of a stopped window, or drop it; then move the
+        high-water mark (only after the commit, and never backwards: extractors/state.py)."""
+        if circuit is not None and getattr(self, "resume_after", None) is not None:
+            self._save_resume(self.resume_after)
+        elif circuit is None and self.resume is not None:
+            self.resume.clear()
+        if self.max_cursor is None:
+            return
+        try:
+            mark = min(self.source.cursor_format.parse(self.max_cursor), self.window.end)
+        except ValueError:
+            log.warning("%s %s: cursor %r unparsable; state not advanced", self.system.value, self.entity,
+                        self.max_cursor)
+            return
+        StateStore(self.settings.state_dir).advance(self.system.value, self.entity, mark, self.window.batch_id)
 
     def manifest(self, complete: bool) -> Manifest:
-        return Manifest(self.system.value, self.entity, self.batch_id, self.counts, self.reported_total, self.drift,
-                        self.child_rows, self.quarantined, complete)
+        counts = {k: self.totals.get(k, 0) for k in ("fetched", "written", "quarantined", "duplicates_dropped")}
+        return Manifest(self.system.value, self.entity, self.window.batch_id, counts, self.reported_total,
+                        self.drift, self.child_rows, self.quarantined, complete)
 
 
 class CircuitOpen(RuntimeError):
@@ -509,27 +579,15 @@ def _register_quarantine(system: SourceSystem, settings: Settings, manifest: Man
 
 
 def _register_gap(system: SourceSystem, settings: Settings, run: _EndpointRun, circuit: CircuitOpen | None) -> None:
-    """A window that may hold records no page brought is re-requested on later runs until one pass sees
-    the source's whole total: a complete window short of its total, or — for offset paging, where a
-    skip inside the landed pages cannot be counted — the landed part of a window whose circuit opened."""
-    window = run.window
-    if circuit is not None:
-        if run.source.paging is PagingStyle.CURSOR or run.max_cursor is None:
-            return  # a cursor token continues after the last record served: nothing is stepped over
-        try:
-            end = min(run.source.cursor_format.parse(run.max_cursor) + timedelta(seconds=1), window.end)
-        except ValueError:
-            end = window.end
-        if end <= window.start:
-            return
-        window, why = Window(window.start, end), f"landed part of partial batch {run.batch_id}"
-    elif run.short_of_total:
-        why = f"batch {run.batch_id}: {run.distinct} distinct records after {run.passes} pass(es), " \
-              f"the source reported {run.reported_total}"
-    else:
+    """A window still short of the source's total after its passes is re-requested on later runs until
+    one pass sees it whole. (A window whose circuit opened is not: its resume point continues it, and
+    the count then covers its earlier batches too.)"""
+    if circuit is not None or not run.short_of_total:
         return
+    why = (f"batch {run.window.batch_id}: {run.distinct} distinct records after {run.passes} pass(es), "
+           f"the source reported {run.reported_total}")
     ReworkLedger(settings.state_dir, system.value).add(ReworkItem(
-        system.value, run.entity, window.start.isoformat(), window.end.isoformat(), Rework.GAP, why))
+        system.value, run.entity, run.window.start.isoformat(), run.window.end.isoformat(), Rework.GAP, why))
 
 
 def _landed_keys(settings: Settings, system: SourceSystem, entity: str, keys: list[str], since: str) -> set[str]:
