@@ -1,4 +1,4 @@
-"""`python -m extractors.fault_bench`: how much fault the extraction survives (issue 15 figures).
+"""`python -m bench.faults`: how much fault the extraction survives (issue 15 figures).
 
 For each rate, every simulator fault (500, 503, 429, slow, truncated, duplicate rows, rows mutated
 between pages, extra field, malformed record) is switched on at that rate per request / page, and
@@ -83,7 +83,7 @@ def trial(cluster, world, rate: float, max_runs: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m extractors.fault_bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.faults", description=__doc__)
     parser.add_argument("--rates", default="0.2,0.4,0.5,0.6,0.7,0.8")
     parser.add_argument("--dossiers", type=int, default=2000)
     parser.add_argument("--max-runs", type=int, default=8)
