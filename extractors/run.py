@@ -289,7 +289,7 @@ class _EndpointRun:
         self.seen_quarantined: set[str] = set()
         self.keyless_quarantined = 0
         self.quarantined: list[tuple[str | None, str | None]] = []
-        self.totals = Counter()
+        self.totals, self.window_drift = Counter(), Counter()  # over every batch of the window this run
         if self.start:
             self._recall_batches()
         self._open_batch()
@@ -394,7 +394,7 @@ class _EndpointRun:
             self._one_pass(fetch, None)
 
     def _checkpoint(self, after: Resume) -> None:
-        self.commit(None)
+        self.commit(None, final=False)
         self._save_resume(after)
         self._open_batch()
 
@@ -455,7 +455,7 @@ class _EndpointRun:
             self.max_cursor = page_max
 
     # ---- the end -------------------------------------------------------------------------------
-    def commit(self, circuit: CircuitOpen | None) -> None:
+    def commit(self, circuit: CircuitOpen | None, final: bool = True) -> None:
         """De-duplicate, write every manifest and make the open batch's entities visible at once."""
         parent = self.writers[self.entity]
         if self.duplicates:
@@ -468,7 +468,7 @@ class _EndpointRun:
                   "extracted_at": self.extracted_at.isoformat(), "pages": self.batch_pages, "passes": self.passes,
                   "source_reported_total": self.reported_total,
                   **({"partial": True, "stopped": str(circuit)} if circuit else {}),
-                  **({"short_of_total": self.distinct} if circuit is None and self.short_of_total else {})}
+                  **({"short_of_total": self.distinct} if final and circuit is None and self.short_of_total else {})}
         batches = []
         for child in self.endpoint.children:
             w = self.writers[child.entity]
@@ -480,6 +480,7 @@ class _EndpointRun:
         commit_batches(self.settings.landing_dir, batches)  # all of the batch's entities visible at once
         self.batches.append(self.batch_id)
         self.totals.update(self.counts)
+        self.window_drift.update(self.drift)
         log.info("%s %s batch %s: %s drift=%s", self.system.value, self.entity, self.batch_id, self.counts,
                  self.drift)
 
@@ -496,7 +497,8 @@ class _EndpointRun:
         high-water mark (only after the commit, and never backwards: extractors/state.py)."""
         if circuit is not None and getattr(self, "resume_after", None) is not None:
             self._save_resume(self.resume_after)
-        elif circuit is None and self.resume is not None:
+        elif circuit is None and self.resume is not None and (saved := self.resume.load()) is not None \
+                and saved.window == (self.window.start, self.window.end):  # another window's point stays
             self.resume.clear()
         if self.max_cursor is None:
             return
@@ -511,7 +513,7 @@ class _EndpointRun:
     def manifest(self, complete: bool) -> Manifest:
         counts = {k: self.totals.get(k, 0) for k in ("fetched", "written", "quarantined", "duplicates_dropped")}
         return Manifest(self.system.value, self.entity, self.window.batch_id, counts, self.reported_total,
-                        self.drift, self.child_rows, self.quarantined, complete)
+                        dict(self.window_drift), self.child_rows, self.quarantined, complete)
 
 
 class CircuitOpen(RuntimeError):
