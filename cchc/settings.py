@@ -167,10 +167,6 @@ class Settings:
     def state_dir(self) -> Path:
         return self.data_dir / "state"
 
-    @property
-    def uses_demo_pii_key(self) -> bool:
-        return self.pii_key == DEMO_PII_KEY
-
     def require_source_secrets(self, system: SourceSystem) -> None:
         """Before talking to a source: its credentials must be real outside demo mode."""
         if self.demo:

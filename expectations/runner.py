@@ -105,7 +105,8 @@ def run_suite(context, con: duckdb.DuckDBPyConnection, suite: Suite, landing: Pa
 
 def landing_checks(landing: Path, state_dir: Path | None = None) -> list[CheckResult]:
     """Checks the landing zone itself (not through GX): every visible batch matches its manifest and the
-    declared schema; no damaged batch awaits re-extraction (both fail); open quarantine (warn)."""
+    declared schema; no damaged batch awaits re-extraction (both fail); open quarantine and windows not yet seen
+    whole (warn)."""
     from extractors.landing import verify_landing
     from extractors.sources import declared_landing
     from extractors.state import Rework, ReworkLedger
@@ -126,9 +127,13 @@ def landing_checks(landing: Path, state_dir: Path | None = None) -> list[CheckRe
     now = datetime.now(UTC)
     open_q = [f"{i.system}/{i.entity} {len(i.keys)} key(s), age {(now - datetime.fromisoformat(i.first_seen)).days} d,"
               f" {i.attempts} re-request(s){' DEAD' if i.dead else ''}: {', '.join(i.keys[:3])}"
-              for i in items if i.kind is Rework.QUARANTINE]
+              if i.kind is Rework.QUARANTINE else
+              f"{i.system}/{i.entity} window {i.start}..{i.end} not yet seen whole, {i.attempts} re-request(s)"
+              f"{' DEAD' if i.dead else ''}: {i.reason}"
+              for i in items if i.kind in (Rework.QUARANTINE, Rework.GAP)]
     results.append(CheckResult("open_quarantine", Severity.WARN, "quarantine", "no_open_quarantine", None,
-                               not open_q, sum(len(i.keys) for i in items if i.kind is Rework.QUARANTINE),
+                               not open_q, sum(len(i.keys) if i.kind is Rework.QUARANTINE else 1 for i in items
+                                                   if i.kind in (Rework.QUARANTINE, Rework.GAP)),
                                open_q[:20]))
     return results
 

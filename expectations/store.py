@@ -4,7 +4,11 @@ releases in `<data>/audits/store/`, so a blocked run's reasons can be queried wi
     select * from read_parquet('<data>/audits/store/*.parquet') where outcome = 'blocked' order by audited_at
 
 One file per audit (written to a temporary name, then renamed): readers never see half an audit and
-concurrent runs never contend for a lock.
+concurrent runs never contend for a lock. It is the one home of the audit history: the quality report's
+history table is read from here (`history`). Every run that is blocked — landing damaged (stage
+`prepare`), dbt failed in any dbt mode (stage `build`: `warehouse.build`, `pipeline.dbt_tasks`), the gate
+failed (stage `audit`) — or published writes its row set; the several failing tasks of one Cosmos run
+add to the same audit id (`merge`).
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from expectations.framework import CheckResult
+from expectations.framework import CheckResult, Severity
 
 STORE = "store"
 COLUMNS = pa.schema([
@@ -36,8 +41,9 @@ def store_dir(audits_dir: Path) -> Path:
 
 
 def record_audit(audits_dir: Path, results: list[CheckResult], *, outcome: str, stage: str = "audit",
-                 audit_id: str | None = None, release_id: str | None = None) -> Path:
-    """Append one audit (all its checks) to the store; returns its file."""
+                 audit_id: str | None = None, release_id: str | None = None, merge: bool = False) -> Path:
+    """Append one audit (all its checks) to the store; returns its file. With `merge`, rows already
+    stored under the same audit id are kept (one run's several failing tasks make one audit)."""
     audited_at = datetime.now(UTC)
     audit_id = audit_id or f"{audited_at:%Y%m%dT%H%M%S%fZ}-{uuid.uuid4().hex[:6]}"
     rows = [{**{k: v for k, v in asdict(r).items() if k in COLUMNS.names},
@@ -48,6 +54,37 @@ def record_audit(audits_dir: Path, results: list[CheckResult], *, outcome: str, 
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / f"{audit_id}.parquet"
     tmp = directory / f".{audit_id}.tmp"
-    pq.write_table(pa.Table.from_pylist(rows, schema=COLUMNS), tmp)
+    table = pa.Table.from_pylist(rows, schema=COLUMNS)
+    if merge and target.exists():
+        table = pa.concat_tables([pq.read_table(target, schema=COLUMNS), table])
+    pq.write_table(table, tmp)
     os.replace(tmp, target)
     return target
+
+
+def dbt_failures(nodes: list[dict]) -> list[CheckResult]:
+    """dbt's failed nodes (`unique_id`/`node`, `status`, `message`) as fail checks of the suite `dbt_build`."""
+    return [CheckResult("dbt_build", Severity.FAIL, "dbt project", n.get("unique_id") or n["node"], None, False,
+                        error=f"{n['status']}: {n.get('message') or ''}"[:500]) for n in nodes]
+
+
+def first_line(check: CheckResult) -> str:
+    """The first failing check in one line, for an error message's first line."""
+    return " ".join(check.describe().split())[:300]
+
+
+def history(audits_dir: Path) -> list[dict]:
+    """One row per stored audit, oldest first: id, time, outcome, stage, checks, failed, warnings, and the
+    first failing check."""
+    files = sorted(store_dir(audits_dir).glob("*.parquet"))
+    if not files:
+        return []
+    rows = duckdb.connect().execute(
+        "select audit_id, min(audited_at), any_value(outcome), string_agg(distinct stage, ','), count(*), "
+        "count(*) filter (where not success and severity = 'fail'), "
+        "count(*) filter (where not success and severity = 'warn'), "
+        "arg_min(suite || ': ' || expectation || coalesce(' ' || \"column\", '') || coalesce(' — ' || error, ''), "
+        "audited_at) filter (where not success and severity = 'fail') "
+        "from read_parquet(?) group by audit_id order by 2", [[str(f) for f in files]]).fetchall()
+    return [{"id": r[0], "at": r[1].isoformat(), "outcome": r[2], "stage": r[3], "checks": r[4], "failed": r[5],
+             "warnings": r[6], "first_failure": r[7]} for r in rows]

@@ -36,4 +36,6 @@ class ExtractConfig:
     page_size: int | None = None  # None: each source's maximum
     missing_field: MissingFieldPolicy = MissingFieldPolicy.QUARANTINE_RECORD  # a record lacking a declared field
     retry_budget: int = 50  # page re-requests per endpoint and run once a page's own retries gave up
+    checkpoint_pages: int = 50  # pages per committed batch: a killed run resumes after the last commit
+    paging_passes: int = 3  # passes over a window whose pages held fewer records than the source's total
     rework_dead_after: int = 5  # re-requests of a quarantined window before it is declared dead

@@ -40,6 +40,12 @@ def check_landing(settings: Settings) -> list[LandingProblem]:
     return verify_landing(settings.landing_dir, declared_landing())
 
 
+def verify_and_record(settings: Settings) -> list[LandingProblem]:
+    """The build's verification: hashes new or changed parts and records the sound ones, so the audit's
+    verification of the same run reuses them instead of hashing every part again."""
+    return verify_landing(settings.landing_dir, declared_landing(), record=True)
+
+
 def prepare_landing(settings: Settings) -> list[str]:
     """Before a build: roll interrupted commits forward, verify, set damaged batches aside.
 
@@ -47,7 +53,7 @@ def prepare_landing(settings: Settings) -> list[str]:
     repaired = recover_landing(settings.landing_dir, settings.quarantine_dir)
     if repaired:
         log.warning("landing: rolled forward / restored %s", repaired)
-    problems = check_landing(settings)
+    problems = verify_and_record(settings)
     if problems:
         set_aside(settings, problems)
         raise LandingDamaged(problems)

@@ -43,6 +43,46 @@ def checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
+VERIFIED = ".verified.json"  # in the landing root: sha256 of parts already verified against their manifest
+
+
+class VerifiedParts:
+    """Parts whose sha256 matched their manifest, keyed by path with size, mtime, ctime and inode, so each
+    part is hashed once: the build's verification hashes what is new or changed and records it; the
+    audit's (read-only) reuses that. Any write to a file changes its ctime, which no one can set back, so
+    a part changed after it was verified is hashed again."""
+
+    def __init__(self, landing_dir: Path) -> None:
+        self.root = landing_dir
+        self.path = landing_dir / VERIFIED
+        try:
+            self.known: dict[str, list] = json.loads(self.path.read_text()) if self.path.exists() else {}
+        except (OSError, ValueError):
+            self.known = {}  # an unreadable record only costs hashing again
+        self.verified: dict[str, list] = {}
+        self.hashed = self.reused = 0  # parts read and hashed by this verification / taken as verified
+
+    def matches(self, part: Path, expected: str | None) -> bool:
+        st = part.stat()
+        name = str(part.relative_to(self.root))
+        stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        if expected is not None and self.known.get(name) == [*stamp, expected]:
+            self.verified[name] = self.known[name]
+            self.reused += 1
+            return True
+        self.hashed += 1
+        if checksum(part) != expected:
+            return False
+        self.verified[name] = [*stamp, expected]
+        return True
+
+    def save(self) -> None:
+        """Keep what this verification found sound (parts gone since are forgotten), atomically."""
+        tmp = self.path.with_name(f"{VERIFIED}.{uuid.uuid4().hex}.tmp")
+        tmp.write_text(json.dumps(self.verified))
+        os.replace(tmp, self.path)
+
+
 @contextlib.contextmanager
 def landing_lock(root: Path, *, shared: bool = False) -> Iterator[None]:
     """Commits and repairs take the lock exclusively, verification shares it: a build never checks a
@@ -239,25 +279,36 @@ class LandingDamaged(RuntimeError):
 Declared = dict[str, str]  # column -> Arrow type as text
 
 
-def verify_landing(landing_dir: Path, declared: dict[tuple[str, str], Declared] | None = None) -> list[LandingProblem]:
-    """Every visible batch against its manifest and the declared columns; [] when the zone is sound."""
+def verify_landing(landing_dir: Path, declared: dict[tuple[str, str], Declared] | None = None, *,
+                   record: bool = False, stats: dict | None = None) -> list[LandingProblem]:
+    """Every visible batch against its manifest and the declared columns; [] when the zone is sound.
+
+    Parts verified before and unchanged since are not hashed again (`VerifiedParts`); with `record`
+    (the build's verification) what is found sound is recorded for the next ones. `stats` receives
+    how many parts were hashed and how many were reused."""
     problems: list[LandingProblem] = []
     if not landing_dir.exists():
         return problems
     with landing_lock(landing_dir, shared=True):
+        parts = VerifiedParts(landing_dir)
         manifests: dict[tuple[str, str, str], dict] = {}
         for batch_dir in sorted(landing_dir.glob("*/*/batch=*")):
             system, entity, batch = batch_dir.parent.parent.name, batch_dir.parent.name, batch_dir.name[6:]
-            found, manifest = _verify_batch(batch_dir, system, entity, batch, (declared or {}).get((system, entity)))
+            found, manifest = _verify_batch(batch_dir, system, entity, batch, (declared or {}).get((system, entity)),
+                                            parts)
             problems += found
             if manifest is not None:
                 manifests[(system, entity, batch)] = manifest
         problems += _verify_families(manifests)
+        if record:
+            parts.save()
+    if stats is not None:
+        stats.update(hashed=parts.hashed, reused=parts.reused)
     return problems
 
 
-def _verify_batch(batch_dir: Path, system: str, entity: str, batch: str,
-                  declared: Declared | None) -> tuple[list[LandingProblem], dict | None]:
+def _verify_batch(batch_dir: Path, system: str, entity: str, batch: str, declared: Declared | None,
+                  parts: VerifiedParts) -> tuple[list[LandingProblem], dict | None]:
     def problem(text: str, file: str | None = None) -> LandingProblem:
         return LandingProblem(system, entity, batch, file, text)
 
@@ -279,7 +330,7 @@ def _verify_batch(batch_dir: Path, system: str, entity: str, batch: str,
     rows = 0
     for name in (n for n in listed if n in on_disk):
         part = batch_dir / name
-        if sums.get(name) != checksum(part):
+        if not parts.matches(part, sums.get(name)):
             found.append(problem("sha256 differs from the manifest: the file changed after it was landed", name))
             continue
         try:

@@ -1,7 +1,10 @@
-"""One small class per paging style. Each yields parsed pages in order.
+"""One class per paging style, owning both sides of it: the request parameters and the response envelope.
 
-A paginator only decides which request comes next; fetching (with retries) and parsing are given
-to it as `fetch(params) -> Page`.
+A source declares its style with its own parameter and field names (extractors/sources.py), as dlt's
+paginators do. A paging object reads the envelope (`envelope_fields`, `read_envelope`), says which
+request comes next, and where a stopped window resumes (`Resume`: the next page's position, or the
+cursor token of the last landed page). Fetching (with retries) and parsing are given to it as
+`fetch(params) -> Page`.
 """
 
 from __future__ import annotations
@@ -26,47 +29,90 @@ class Page:
         return self.records.num_rows + len(self.quarantined)
 
 
+@dataclass(frozen=True)
+class Resume:
+    """Where paging of a window goes on: the index of the next page, or the token the last page gave."""
+
+    index: int = 0
+    cursor: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"index": self.index, "cursor": self.cursor}
+
+
 Fetch = Callable[[dict], Page]
 
 
-class PageNumberPaginator:
-    """`trang`/`soLuong` with a total. Response: {"trang": 1, "soLuong": 500, "tongSo": 1234,
-    "tongSoTrang": 3, "duLieu": [...]}. Pages after the first are fetched ahead concurrently."""
+@dataclass(frozen=True)
+class PageNumberPaging:
+    """Page number + size, with a total. District: `trang` (1-based) / `soLuong`, total `tongSo`.
+    Pages after the first are fetched ahead concurrently."""
 
-    def __init__(self, size: int, prefetch: int) -> None:
-        self.size, self.prefetch = size, prefetch
+    page_param: str
+    size_param: str
+    total_field: str
+    first_page: int = 1
+    by_position = True  # pages address rows by position: an update while paging can shift one past
 
-    def params(self, index: int) -> dict:
-        return {"trang": index + 1, "soLuong": self.size}
+    @property
+    def envelope_fields(self) -> list[tuple[str, pa.DataType]]:
+        return [(self.total_field, pa.int64())]
 
-    def pages(self, fetch: Fetch) -> Iterator[Page]:
-        first = fetch(self.params(0))
-        yield first
-        count = -(-(first.total or 0) // self.size)
-        yield from _ahead(fetch, [self.params(i) for i in range(1, count)], self.prefetch)
+    def read_envelope(self, values: dict) -> tuple[int | None, str | None]:
+        """(reported total, next cursor) from the envelope's fields."""
+        return values.get(self.total_field), None
+
+    def params(self, index: int, size: int) -> dict:
+        return {self.page_param: index + self.first_page, self.size_param: size}
+
+    def pages(self, fetch: Fetch, size: int, prefetch: int, start: Resume | None = None) -> Iterator[tuple[Page, Resume]]:
+        """Each page with where paging resumes after it."""
+        index = start.index if start else 0
+        first = fetch(self.params(index, size))
+        yield first, Resume(index + 1)
+        count = -(-(first.total or 0) // size)
+        following = range(index + 1, count)
+        for i, page in zip(following, _ahead(fetch, [self.params(i, size) for i in following], prefetch),
+                           strict=True):
+            yield page, Resume(i + 1)
 
 
-class OffsetPaginator(PageNumberPaginator):
-    """`offset`/`limit` with a total. Response: {"total": 1234, "offset": 0, "limit": 200, "items": [...]}."""
+@dataclass(frozen=True)
+class OffsetPaging(PageNumberPaging):
+    """Row offset + limit, with a total. DMS: `offset` (0-based) / `limit`, total `total`."""
 
-    def params(self, index: int) -> dict:
-        return {"offset": index * self.size, "limit": self.size}
+    def params(self, index: int, size: int) -> dict:
+        return {self.page_param: index * size, self.size_param: size}
 
 
-class CursorPaginator:
-    """Opaque token. Response: {"data": [...], "next_cursor": "eyJyIjo1MDB9" | null}; strictly sequential."""
+@dataclass(frozen=True)
+class CursorPaging:
+    """Opaque token. Ward: `cursor` / `limit`, token in `next_cursor` (null on the last page); no total,
+    strictly sequential. A token continues after the last row served, so nothing is stepped over."""
 
-    def __init__(self, size: int) -> None:
-        self.size = size
+    cursor_param: str
+    size_param: str
+    next_field: str
+    by_position = False
 
-    def pages(self, fetch: Fetch) -> Iterator[Page]:
-        cursor: str | None = None
+    @property
+    def envelope_fields(self) -> list[tuple[str, pa.DataType]]:
+        return [(self.next_field, pa.string())]
+
+    def read_envelope(self, values: dict) -> tuple[int | None, str | None]:
+        return None, values.get(self.next_field)
+
+    def pages(self, fetch: Fetch, size: int, prefetch: int, start: Resume | None = None) -> Iterator[tuple[Page, Resume]]:
+        cursor = start.cursor if start else None
         while True:
-            page = fetch({"limit": self.size, **({"cursor": cursor} if cursor else {})})
-            yield page
+            page = fetch({self.size_param: size, **({self.cursor_param: cursor} if cursor else {})})
             cursor = page.next_cursor
+            yield page, Resume(cursor=cursor)
             if not cursor:
                 return
+
+
+Paging = PageNumberPaging | OffsetPaging | CursorPaging
 
 
 def _ahead(fetch: Fetch, params: list[dict], depth: int) -> Iterator[Page]:

@@ -24,14 +24,7 @@ import pyarrow.json as pj
 from extractors.config import MissingFieldPolicy
 from extractors.http import CorruptResponse
 from extractors.pagination import Page
-from extractors.sources import Endpoint, PagingStyle, Source
-
-_ENVELOPE = {
-    PagingStyle.PAGE_NUMBER: [("tongSo", pa.int64())],
-    PagingStyle.OFFSET: [("total", pa.int64())],
-    PagingStyle.CURSOR: [("next_cursor", pa.string())],
-}
-
+from extractors.sources import Endpoint, Source
 
 REPLACEMENT = "\ufffd"
 
@@ -62,14 +55,8 @@ def _maybe_missing(body: bytes, records: pa.Table, count: int) -> bool:
                for name in records.column_names if name != "_extra_fields")
 
 
-def _meta(source: Source, values: dict) -> tuple[int | None, str | None]:
-    if source.paging is PagingStyle.CURSOR:
-        return None, values.get("next_cursor")
-    return values.get("tongSo" if source.paging is PagingStyle.PAGE_NUMBER else "total"), None
-
-
 def _fast(body: bytes, source: Source, endpoint: Endpoint) -> Page:
-    fields = [*_ENVELOPE[source.paging], (source.records_field, pa.list_(endpoint.record))]
+    fields = [*source.paging.envelope_fields, (source.records_field, pa.list_(endpoint.record))]
     table = pj.read_json(
         io.BytesIO(body),
         read_options=pj.ReadOptions(block_size=max(1 << 20, len(body) + 1), use_threads=False),
@@ -77,7 +64,7 @@ def _fast(body: bytes, source: Source, endpoint: Endpoint) -> Page:
     )
     if table.num_rows != 1:
         raise CorruptResponse(f"expected one JSON envelope, got {table.num_rows}")
-    envelope = {name: table[name][0].as_py() for name, _ in _ENVELOPE[source.paging]}
+    envelope = {name: table[name][0].as_py() for name, _ in source.paging.envelope_fields}
     records = table[source.records_field].combine_chunks()
     struct = pc.list_flatten(records)
     inferred = struct.type
@@ -97,7 +84,7 @@ def _fast(body: bytes, source: Source, endpoint: Endpoint) -> Page:
         quarantined = [(None, f"missing key field {endpoint.key}", orjson.dumps(r, default=str).decode())
                        for r in bad.to_pylist()]
         rows = rows.filter(pc.invert(missing_key))
-    total, cursor = _meta(source, envelope)
+    total, cursor = source.paging.read_envelope(envelope)
     return Page(records=rows, quarantined=quarantined, total=total, next_cursor=cursor)
 
 
@@ -165,7 +152,7 @@ def _slow(body: bytes, source: Source, endpoint: Endpoint,
     rows = pa.Table.from_pylist(good, schema=schema)
     if any(e is not None for e in extras):
         rows = rows.append_column("_extra_fields", pa.array(extras, pa.string()))
-    total, cursor = _meta(source, envelope)
+    total, cursor = source.paging.read_envelope(envelope)
     return Page(records=rows, quarantined=quarantined, total=total, next_cursor=cursor)
 
 

@@ -24,13 +24,13 @@ import pyarrow.compute as pc
 from cchc.pii import PiiKind, pseudonymise, pseudonymise_array
 from cchc.settings import Settings, SourceSystem
 from extractors.config import ExtractConfig
-from extractors.http import SourceClient, SourceUnavailableError
+from extractors.http import SourceClient, SourceRequestError, SourceUnavailableError
 from extractors.landing import BatchWriter, commit_batches, recover_landing
-from extractors.pagination import CursorPaginator, OffsetPaginator, Page, PageNumberPaginator
+from extractors.pagination import Page, Resume
 from extractors.parse import parse_page
 from extractors.signatures import STATUS_COLUMN, Verifier
-from extractors.sources import EARLIEST, SOURCES, Child, Endpoint, PagingStyle, Plausibility, Source
-from extractors.state import Rework, ReworkItem, ReworkLedger, StateStore
+from extractors.sources import EARLIEST, SOURCES, Child, Endpoint, Plausibility, Source
+from extractors.state import ResumeStore, Rework, ReworkItem, ReworkLedger, SavedResume, StateStore
 
 log = logging.getLogger(__name__)
 EPOCH = datetime(2000, 1, 1)
@@ -63,15 +63,7 @@ class Manifest:
     schema_drift: dict[str, int] = field(default_factory=dict)
     children: dict[str, int] = field(default_factory=dict)
     quarantined: list[tuple[str | None, str | None]] = field(default_factory=list)  # (key, cursor) of each
-
-
-def _paginator(source: Source, config: ExtractConfig):
-    size = min(config.page_size or source.max_page_size, source.max_page_size)
-    if source.paging is PagingStyle.PAGE_NUMBER:
-        return PageNumberPaginator(size, config.prefetch_pages)
-    if source.paging is PagingStyle.OFFSET:
-        return OffsetPaginator(size, config.prefetch_pages)
-    return CursorPaginator(size)
+    complete: bool = True  # every record the source reported for the window was seen (no skip, no circuit)
 
 
 def _flatten_structs(table: pa.Table) -> pa.Table:
@@ -227,7 +219,11 @@ def now_local() -> datetime:
 
 def incremental_window(system: SourceSystem, entity: str, settings: Settings, config: ExtractConfig,
                        end: datetime | None = None) -> Window:
-    """From the high-water mark minus the look-back (or the beginning) to `end` (default: now)."""
+    """The window a stopped run left half-finished, if any (it is finished first, from its resume point);
+    else from the high-water mark minus the look-back (or the beginning) to `end` (default: now)."""
+    saved = ResumeStore(settings.state_dir, system.value, entity).load()
+    if saved is not None:
+        return Window(*saved.window)
     mark = StateStore(settings.state_dir).high_water(system.value, entity)
     start = (mark - config.lookback) if mark else EPOCH
     return Window(start, end or now_local())
@@ -236,126 +232,288 @@ def incremental_window(system: SourceSystem, entity: str, settings: Settings, co
 def extract_endpoint(system: SourceSystem, entity: str, settings: Settings, base_url: str,
                      window: Window | None = None, config: ExtractConfig | None = None,
                      register: bool = True) -> Manifest:
-    """Land one endpoint's records updated in `window` (default: incremental from the high-water mark).
+    """Land one endpoint's records updated in `window` (default: incremental from the high-water mark,
+    or the window a stopped run left half-finished, from its last committed page).
 
-    Quarantined records are registered for re-request (`register`; a rework run settles its own)."""
+    Quarantined records and incomplete windows are registered for re-request (`register`; a rework run
+    settles its own and neither resumes nor leaves a resume point)."""
     config = config or ExtractConfig()
     settings.require_source_secrets(system)
-    source = SOURCES[system]
-    endpoint = source.endpoint(entity)
-    state = StateStore(settings.state_dir)
     window = window or incremental_window(system, entity, settings, config)
-    key = settings.pii_key.encode()
-    extracted_at = datetime.now(UTC)
-    batch_id = window.batch_id
-    # configuration errors (trust store, revocation list) surface before anything is fetched or written
-    verifier = Verifier.from_settings(settings) if any(c.verify_signatures for c in endpoint.children) else None
-    writers = {entity: BatchWriter(settings.landing_dir, system.value, entity, batch_id)}
-    for child in endpoint.children:
-        writers[child.entity] = BatchWriter(settings.landing_dir, system.value, child.entity, batch_id)
-    quarantine = BatchWriter(settings.quarantine_dir, system.value, entity, batch_id,
-                             journal_root=settings.landing_dir)
-    counts = {"fetched": 0, "written": 0, "quarantined": 0, "duplicates_dropped": 0}
-    drift: dict[str, int] = {}
-    reported_total, pages, max_cursor = None, 0, None
-    seen: set[str] = set()
-    duplicates = 0
-    quarantined: list[tuple[str | None, str | None]] = []
-    client = SourceClient(system.value, base_url, source.auth_headers(settings.credentials), config)
+    resume = ResumeStore(settings.state_dir, system.value, entity) if register else None
+    run = _EndpointRun(system, entity, settings, window, config, resume)
+    client = SourceClient(system.value, base_url, run.source.auth_headers(settings.credentials), config)
     try:
-        window_params = source.window_query(window.start, window.end)
+        circuit = run.fetch_window(client)
+        run.commit(circuit)
+    except BaseException:
+        run.abort()
+        raise
+    finally:
+        client.close()
+    run.finish(circuit)
+    manifest = run.manifest(complete=circuit is None and not run.short_of_total)
+    if register:
+        _register_quarantine(system, settings, manifest, window)
+        _register_gap(system, settings, run, circuit)
+    if circuit is not None:
+        raise circuit
+    return manifest
 
-        breaker = _Breaker(system.value, endpoint.path, config)
+
+class _EndpointRun:
+    """One endpoint over one window: what was seen across the window's batches, and the open batch.
+
+    Every `ExtractConfig.checkpoint_pages` pages the open batch is committed and the resume point
+    (`ResumeStore`) saved, so a killed run loses at most that many pages: the next run continues the
+    window from there (`<window>~NNN` batch ids after the first) instead of from its first page."""
+
+    def __init__(self, system: SourceSystem, entity: str, settings: Settings, window: Window,
+                 config: ExtractConfig, resume: ResumeStore | None) -> None:
+        self.system, self.entity, self.settings, self.window, self.config = system, entity, settings, window, config
+        self.source = SOURCES[system]
+        self.endpoint = self.source.endpoint(entity)
+        self.key = settings.pii_key.encode()
+        self.extracted_at = datetime.now(UTC)
+        # configuration errors (trust store, revocation list) surface before anything is fetched or written
+        self.verifier = (Verifier.from_settings(settings)
+                         if any(c.verify_signatures for c in self.endpoint.children) else None)
+        self.resume = resume
+        saved = resume.load() if resume else None
+        self.start = saved if saved and saved.window == (window.start, window.end) else None
+        self.batches: list[str] = list(self.start.batches) if self.start else []
+        self.reported_total: int | None = None
+        self.pages, self.passes = (self.start.pages, self.start.passes - 1) if self.start else (0, 0)
+        self.max_cursor: str | None = None
+        self.seen: set[str] = set()  # keys landed in this window
+        self.seen_quarantined: set[str] = set()
+        self.keyless_quarantined = 0
+        self.quarantined: list[tuple[str | None, str | None]] = []
+        self.totals, self.window_drift = Counter(), Counter()  # over every batch of the window this run
+        if self.start:
+            self._recall_batches()
+        self._open_batch()
+
+    # ---- batches -------------------------------------------------------------------------------
+    def _open_batch(self) -> None:
+        n = len(self.batches)
+        self.batch_id = self.window.batch_id if n == 0 else f"{self.window.batch_id}~{n:03d}"
+        landing, system = self.settings.landing_dir, self.system.value
+        self.writers = {self.entity: BatchWriter(landing, system, self.entity, self.batch_id)}
+        for child in self.endpoint.children:
+            self.writers[child.entity] = BatchWriter(landing, system, child.entity, self.batch_id)
+        self.quarantine = BatchWriter(self.settings.quarantine_dir, system, self.entity, self.batch_id,
+                                      journal_root=landing)
+        self.counts = {"fetched": 0, "written": 0, "quarantined": 0, "duplicates_dropped": 0}
+        self.drift: dict[str, int] = {}
+        self.batch_keys: set[str] = set()
+        self.duplicates, self.batch_pages = 0, 0
+
+    def _recall_batches(self) -> None:
+        """A resumed window: the keys and latest cursor its committed batches already hold."""
+        system, key, cursor = self.system.value, self.endpoint.key, self.endpoint.cursor_field
+        parts = [str(p) for b in self.batches
+                 for p in (self.settings.landing_dir / system / self.entity / f"batch={b}").glob("part-*.parquet")]
+        if parts:
+            con = duckdb.connect()
+            self.seen = {k for (k,) in con.execute(f'select distinct "{key}" from read_parquet(?)', [parts]).fetchall()}
+            self.max_cursor = con.execute(f'select max("{cursor}") from read_parquet(?)', [parts]).fetchone()[0]
+        quarantined = [str(p) for b in self.batches for p in
+                       (self.settings.quarantine_dir / system / self.entity / f"batch={b}").glob("part-*.parquet")]
+        if quarantined:
+            rows = duckdb.connect().execute("select _key from read_parquet(?)", [quarantined]).fetchall()
+            self.seen_quarantined = {k for (k,) in rows if k is not None}
+            self.keyless_quarantined = sum(k is None for (k,) in rows)
+
+    # ---- fetching ------------------------------------------------------------------------------
+    def _fetcher(self, client: SourceClient):
+        window_params = self.source.window_query(self.window.start, self.window.end)
+        breaker = _Breaker(self.system.value, self.endpoint.path, self.config)
+        source, endpoint, missing = self.source, self.endpoint, self.config.missing_field
 
         def fetch(params: dict) -> Page:
             while True:
                 try:
                     return client.get(endpoint.path, {**window_params, **params},
-                                      lambda body: parse_page(body, source, endpoint, config.missing_field))
+                                      lambda body: parse_page(body, source, endpoint, missing))
                 except SourceUnavailableError as exc:
                     breaker.failed(params, exc)  # raises CircuitOpen once the run's budget is spent
                     client.pause()
 
-        circuit: CircuitOpen | None = None
+        return fetch
+
+    @property
+    def distinct(self) -> int:
+        """Records of the window seen so far, each once (landed or quarantined)."""
+        return len(self.seen | self.seen_quarantined) + self.keyless_quarantined
+
+    @property
+    def short_of_total(self) -> bool:
+        """Fewer distinct records than the source reported for the window: offset paging skipped some."""
+        return self.reported_total is not None and self.distinct < self.reported_total
+
+    def fetch_window(self, client: SourceClient) -> CircuitOpen | None:
+        """Page through the window; again while the pages held fewer records than the source's total.
+
+        Offset paging (page number or offset) skips a record whenever one the client already read is
+        updated while it pages: the vendor moves the updated record to the end, every later record
+        shifts one place down, and the next offset steps over one of them — a record that did not
+        change, so no later window brings it. Counting distinct keys against the reported total finds
+        the skip; another pass over the window (its pages added to the same batch, de-duplicated)
+        lands what was skipped."""
+        fetch = self._fetcher(client)
+        start = self.start.resume if self.start else None
         try:
-            for number, page in enumerate(_paginator(source, config).pages(fetch), start=1):
-                pages = number
-                if reported_total is None and page.total is not None:
-                    reported_total = page.total
-                counts["fetched"] += page.fetched
-                records, implausible = _implausible(page.records, source, endpoint, window)
-                if implausible:
-                    page.quarantined.extend(implausible)
-                if "_extra_fields" in records.column_names:
-                    for text in records["_extra_fields"].drop_null().to_pylist():
-                        for name in orjson.loads(text):
-                            drift[name] = drift.get(name, 0) + 1
-                else:
-                    records = records.append_column("_extra_fields", pa.nulls(records.num_rows, pa.string()))
-                if page.quarantined:
-                    rows = [(k, reason, _scrub_raw(raw, endpoint, key)) for k, reason, raw in page.quarantined]
-                    quarantined += [(k, _cursor_of(raw, endpoint)) for k, _, raw in page.quarantined]
-                    quarantine.write(_quarantine_table(rows, system.value, batch_id, extracted_at, number))
-                    counts["quarantined"] += len(rows)
-                if records.num_rows == 0:
-                    continue
-                keys = records[endpoint.key].to_pylist()
-                before = len(seen)
-                seen.update(keys)
-                duplicates += len(keys) - (len(seen) - before)
-                page_max = pc.max(records[endpoint.cursor_field]).as_py()
-                if page_max is not None and (max_cursor is None or page_max > max_cursor):
-                    max_cursor = page_max
-                records = _with_meta(records, system.value, batch_id, extracted_at, number)
-                for child in endpoint.children:
-                    rows = _children(records, endpoint, child)
-                    if child.verify_signatures:
-                        rows = verifier.verify_table(rows)
-                    writers[child.entity].write(rows)
-                records = records.drop_columns([c.list_field for c in endpoint.children])
-                records = _pseudonymise(_flatten_structs(records), endpoint.pii, key)
-                writers[entity].write(records)
+            while True:
+                self.passes += 1
+                self.reported_total = None
+                self._one_pass(fetch, start)
+                start = None
+                if not self.short_of_total or self.passes >= self.config.paging_passes:
+                    return None
+                log.warning("%s %s window %s: %d distinct records in pass %d, the source reports %d; paging "
+                            "the window again", self.system.value, self.entity, self.window.batch_id,
+                            self.distinct, self.passes, self.reported_total)
         except CircuitOpen as exc:  # land what came through; the next run resumes after it
-            circuit = exc
-        parent = writers[entity]
-        if duplicates:
-            counts["duplicates_dropped"] = _dedupe(parent, endpoint.key, endpoint.cursor_field)
-            for child in endpoint.children:
-                if writers[child.entity].parts:
-                    _keep_children_of(writers[child.entity], parent, endpoint.key, child.parent_key_as)
-        counts["written"] = parent.rows
-        common = {"window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
-                  "extracted_at": extracted_at.isoformat(), "pages": pages,
-                  "source_reported_total": reported_total,
-                  **({"partial": True, "stopped": str(circuit)} if circuit else {})}
-        batches = []
-        for child in endpoint.children:
-            w = writers[child.entity]
-            extra = {"verification": verifier.summary(_status_counts(w))} if child.verify_signatures else {}
-            batches.append((w, {**common, "parent_entity": entity, "counts": {"written": w.rows}, **extra}))
-        batches.append((quarantine, {**common, "counts": {"quarantined": counts["quarantined"]}}))
-        batches.append((parent, {**common, "counts": counts, "schema_drift": drift,
-                                 "children": {c.entity: writers[c.entity].rows for c in endpoint.children}}))
-        commit_batches(settings.landing_dir, batches)  # all of the endpoint's batches visible at once
-    except BaseException:
-        for w in [*writers.values(), quarantine]:
-            w.abort()
-        raise
-    finally:
-        client.close()
-    if max_cursor is not None:
+            return exc
+
+    def _one_pass(self, fetch, start: Resume | None) -> None:
+        size = min(self.config.page_size or self.source.max_page_size, self.source.max_page_size)
         try:
-            state.advance(system.value, entity, min(source.cursor_format.parse(max_cursor), window.end), batch_id)
+            for page, after in self.source.paging.pages(fetch, size, self.config.prefetch_pages, start):
+                self.land_page(page)
+                self.resume_after = after
+                if self.batch_pages >= self.config.checkpoint_pages:
+                    self._checkpoint(after)
+        except SourceRequestError as exc:
+            if start is None or exc.status != 400:
+                raise
+            # a token from before the restart the source no longer honours: page the window from its start
+            log.warning("%s %s: resume point %s refused (%s); paging window %s from its first page",
+                        self.system.value, self.entity, start, exc, self.window.batch_id)
+            self._one_pass(fetch, None)
+
+    def _checkpoint(self, after: Resume) -> None:
+        self.commit(None, final=False)
+        self._save_resume(after)
+        self._open_batch()
+
+    def _save_resume(self, after: Resume) -> None:
+        if self.resume is not None:
+            self.resume.save(SavedResume((self.window.start, self.window.end), after, tuple(self.batches),
+                                         self.pages, self.passes))
+
+    # ---- one page ------------------------------------------------------------------------------
+    def land_page(self, page: Page) -> None:
+        self.pages += 1
+        self.batch_pages += 1
+        if self.reported_total is None and page.total is not None:
+            self.reported_total = page.total
+        self.counts["fetched"] += page.fetched
+        records, implausible = _implausible(page.records, self.source, self.endpoint, self.window)
+        self._quarantine(page.quarantined + implausible)
+        records = self._count_drift(records)
+        if records.num_rows == 0:
+            return
+        self._note_keys_and_cursor(records)
+        records = _with_meta(records, self.system.value, self.batch_id, self.extracted_at, self.pages)
+        for child in self.endpoint.children:
+            rows = _children(records, self.endpoint, child)
+            if child.verify_signatures:
+                rows = self.verifier.verify_table(rows)
+            self.writers[child.entity].write(rows)
+        records = records.drop_columns([c.list_field for c in self.endpoint.children])
+        self.writers[self.entity].write(_pseudonymise(_flatten_structs(records), self.endpoint.pii, self.key))
+
+    def _quarantine(self, rejected: list[tuple[str | None, str, str]]) -> None:
+        if not rejected:
+            return
+        rows = [(k, reason, _scrub_raw(raw, self.endpoint, self.key)) for k, reason, raw in rejected]
+        self.quarantined += [(k, _cursor_of(raw, self.endpoint)) for k, _, raw in rejected]
+        self.seen_quarantined.update(k for k, _, _ in rejected if k is not None)
+        self.keyless_quarantined += sum(1 for k, _, _ in rejected if k is None)
+        self.quarantine.write(_quarantine_table(rows, self.system.value, self.batch_id, self.extracted_at,
+                                                self.pages))
+        self.counts["quarantined"] += len(rows)
+
+    def _count_drift(self, records: pa.Table) -> pa.Table:
+        if "_extra_fields" not in records.column_names:
+            return records.append_column("_extra_fields", pa.nulls(records.num_rows, pa.string()))
+        for text in records["_extra_fields"].drop_null().to_pylist():
+            for name in orjson.loads(text):
+                self.drift[name] = self.drift.get(name, 0) + 1
+        return records
+
+    def _note_keys_and_cursor(self, records: pa.Table) -> None:
+        keys = records[self.endpoint.key].to_pylist()
+        self.seen.update(keys)
+        before = len(self.batch_keys)
+        self.batch_keys.update(keys)
+        self.duplicates += len(keys) - (len(self.batch_keys) - before)
+        page_max = pc.max(records[self.endpoint.cursor_field]).as_py()
+        if page_max is not None and (self.max_cursor is None or page_max > self.max_cursor):
+            self.max_cursor = page_max
+
+    # ---- the end -------------------------------------------------------------------------------
+    def commit(self, circuit: CircuitOpen | None, final: bool = True) -> None:
+        """De-duplicate, write every manifest and make the open batch's entities visible at once."""
+        parent = self.writers[self.entity]
+        if self.duplicates:
+            self.counts["duplicates_dropped"] = _dedupe(parent, self.endpoint.key, self.endpoint.cursor_field)
+            for child in self.endpoint.children:
+                if self.writers[child.entity].parts:
+                    _keep_children_of(self.writers[child.entity], parent, self.endpoint.key, child.parent_key_as)
+        self.counts["written"] = parent.rows
+        common = {"window": {"start": self.window.start.isoformat(), "end": self.window.end.isoformat()},
+                  "extracted_at": self.extracted_at.isoformat(), "pages": self.batch_pages, "passes": self.passes,
+                  "source_reported_total": self.reported_total,
+                  **({"partial": True, "stopped": str(circuit)} if circuit else {}),
+                  **({"short_of_total": self.distinct} if final and circuit is None and self.short_of_total else {})}
+        batches = []
+        for child in self.endpoint.children:
+            w = self.writers[child.entity]
+            extra = {"verification": self.verifier.summary(_status_counts(w))} if child.verify_signatures else {}
+            batches.append((w, {**common, "parent_entity": self.entity, "counts": {"written": w.rows}, **extra}))
+        batches.append((self.quarantine, {**common, "counts": {"quarantined": self.counts["quarantined"]}}))
+        batches.append((parent, {**common, "counts": self.counts, "schema_drift": self.drift,
+                                 "children": self.child_rows}))
+        commit_batches(self.settings.landing_dir, batches)  # all of the batch's entities visible at once
+        self.batches.append(self.batch_id)
+        self.totals.update(self.counts)
+        self.window_drift.update(self.drift)
+        log.info("%s %s batch %s: %s drift=%s", self.system.value, self.entity, self.batch_id, self.counts,
+                 self.drift)
+
+    @property
+    def child_rows(self) -> dict[str, int]:
+        return {c.entity: self.writers[c.entity].rows for c in self.endpoint.children}
+
+    def abort(self) -> None:
+        for w in [*self.writers.values(), self.quarantine]:
+            w.abort()
+
+    def finish(self, circuit: CircuitOpen | None) -> None:
+        """After the last commit: keep the resume point of a stopped window, or drop it; then move the
+        high-water mark (only after the commit, and never backwards: extractors/state.py)."""
+        if circuit is not None and getattr(self, "resume_after", None) is not None:
+            self._save_resume(self.resume_after)
+        elif circuit is None and self.resume is not None and (saved := self.resume.load()) is not None \
+                and saved.window == (self.window.start, self.window.end):  # another window's point stays
+            self.resume.clear()
+        if self.max_cursor is None:
+            return
+        try:
+            mark = min(self.source.cursor_format.parse(self.max_cursor), self.window.end)
         except ValueError:
-            log.warning("%s %s: cursor %r unparsable; state not advanced", system.value, entity, max_cursor)
-    log.info("%s %s batch %s: %s drift=%s", system.value, entity, batch_id, counts, drift)
-    if circuit is not None:
-        raise circuit
-    manifest = Manifest(system.value, entity, batch_id, counts, reported_total, drift,
-                        {c.entity: writers[c.entity].rows for c in endpoint.children}, quarantined)
-    if register:
-        _register_quarantine(system, settings, manifest, window)
-    return manifest
+            log.warning("%s %s: cursor %r unparsable; state not advanced", self.system.value, self.entity,
+                        self.max_cursor)
+            return
+        StateStore(self.settings.state_dir).advance(self.system.value, self.entity, mark, self.window.batch_id)
+
+    def manifest(self, complete: bool) -> Manifest:
+        counts = {k: self.totals.get(k, 0) for k in ("fetched", "written", "quarantined", "duplicates_dropped")}
+        return Manifest(self.system.value, self.entity, self.window.batch_id, counts, self.reported_total,
+                        dict(self.window_drift), self.child_rows, self.quarantined, complete)
 
 
 class CircuitOpen(RuntimeError):
@@ -422,6 +580,18 @@ def _register_quarantine(system: SourceSystem, settings: Settings, manifest: Man
                               f"{len(keys)} record(s) quarantined in batch {manifest.batch_id}", keys))
 
 
+def _register_gap(system: SourceSystem, settings: Settings, run: _EndpointRun, circuit: CircuitOpen | None) -> None:
+    """A window still short of the source's total after its passes is re-requested on later runs until
+    one pass sees it whole. (A window whose circuit opened is not: its resume point continues it, and
+    the count then covers its earlier batches too.)"""
+    if circuit is not None or not run.short_of_total:
+        return
+    why = (f"batch {run.window.batch_id}: {run.distinct} distinct records after {run.passes} pass(es), "
+           f"the source reported {run.reported_total}")
+    ReworkLedger(settings.state_dir, system.value).add(ReworkItem(
+        system.value, run.entity, run.window.start.isoformat(), run.window.end.isoformat(), Rework.GAP, why))
+
+
 def _landed_keys(settings: Settings, system: SourceSystem, entity: str, keys: list[str], since: str) -> set[str]:
     """Which of `keys` landed in a batch extracted at or after `since` (UTC ISO)."""
     endpoint = SOURCES[system].endpoint(entity)
@@ -437,27 +607,43 @@ def _landed_keys(settings: Settings, system: SourceSystem, entity: str, keys: li
 
 
 def rework(system: SourceSystem, settings: Settings, base_url: str, config: ExtractConfig | None = None) -> list[Manifest]:
-    """Re-request every open window of the system's rework ledger: damaged batches first, then quarantine."""
+    """Re-request every open window of the system's rework ledger: damaged batches first, then the others.
+
+    An item whose circuit opens stays open (not counted as a try: the source was down, the window was
+    not answered) and the other items go on; the first such CircuitOpen is raised at the end."""
     config = config or ExtractConfig()
     ledger = ReworkLedger(settings.state_dir, system.value)
     items = sorted((i for i in ledger.items() if not i.dead), key=lambda i: i.kind is not Rework.DAMAGED)
-    manifests = []
+    manifests, circuit = [], None
     for item in items:
         window = Window(datetime.fromisoformat(item.start), datetime.fromisoformat(item.end))
-        manifest = extract_endpoint(system, item.entity, settings, base_url, window, config, register=False)
-        manifests.append(manifest)
-        if item.kind is Rework.DAMAGED:
-            ledger.settle(item, [])
-            _register_quarantine(system, settings, manifest, window)
+        try:
+            manifest = extract_endpoint(system, item.entity, settings, base_url, window, config, register=False)
+        except CircuitOpen as exc:
+            log.warning("%s %s rework %s: circuit open, stays open (%s)", system.value, item.entity, item.ident, exc)
+            circuit = circuit or exc
             continue
-        still = {k or NO_KEY for k, _ in manifest.quarantined}
-        landed = _landed_keys(settings, system, item.entity, item.keys, item.first_seen)
-        missing = sorted(k for k in item.keys if k not in landed and (k != NO_KEY or NO_KEY in still))
-        missing += sorted(still - set(item.keys) - {NO_KEY})  # quarantined anew in the same window
-        ledger.settle(item, missing, config.rework_dead_after)
-        log.info("%s %s rework %s: %d of %d key(s) still missing", system.value, item.entity, item.ident,
-                 len(missing), len(item.keys))
+        manifests.append(manifest)
+        _settle(system, settings, ledger, item, manifest, window, config)
+    if circuit is not None:
+        raise circuit
     return manifests
+
+
+def _settle(system: SourceSystem, settings: Settings, ledger: ReworkLedger, item: ReworkItem, manifest: Manifest,
+            window: Window, config: ExtractConfig) -> None:
+    if item.kind is not Rework.QUARANTINE:  # a damaged batch is re-landed; a gap closes with a complete pass
+        ledger.settle(item, [] if item.kind is Rework.DAMAGED or manifest.complete else None,
+                      config.rework_dead_after)
+        _register_quarantine(system, settings, manifest, window)
+        return
+    still = {k or NO_KEY for k, _ in manifest.quarantined}
+    landed = _landed_keys(settings, system, item.entity, item.keys, item.first_seen)
+    missing = sorted(k for k in item.keys if k not in landed and (k != NO_KEY or NO_KEY in still))
+    missing += sorted(still - set(item.keys) - {NO_KEY})  # quarantined anew in the same window
+    ledger.settle(item, missing, config.rework_dead_after)
+    log.info("%s %s rework %s: %d of %d key(s) still missing", system.value, item.entity, item.ident,
+             len(missing), len(item.keys))
 
 
 def extract_system(system: SourceSystem, settings: Settings, base_url: str, window: Window | None = None,
@@ -471,9 +657,19 @@ def extract_system(system: SourceSystem, settings: Settings, base_url: str, wind
     end = end or now_local()
     settings.require_source_secrets(system)
     recover_landing(settings.landing_dir, settings.quarantine_dir)
-    manifests = rework(system, settings, base_url, config)
-    order = sorted(SOURCES[system].endpoints, key=lambda e: bool(e.children))
-    return manifests + [
-        extract_endpoint(system, e.entity, settings, base_url,
-                         window or incremental_window(system, e.entity, settings, config, end), config)
-        for e in order]
+    circuits: list[CircuitOpen] = []
+    try:
+        manifests = rework(system, settings, base_url, config)
+    except CircuitOpen as exc:
+        circuits.append(exc)
+        manifests = []
+    for e in sorted(SOURCES[system].endpoints, key=lambda e: bool(e.children)):
+        try:  # one endpoint's open circuit does not stop the others
+            manifests.append(extract_endpoint(system, e.entity, settings, base_url,
+                                              window or incremental_window(system, e.entity, settings, config, end),
+                                              config))
+        except CircuitOpen as exc:
+            circuits.append(exc)
+    if circuits:
+        raise circuits[0]
+    return manifests

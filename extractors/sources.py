@@ -15,14 +15,9 @@ import pyarrow as pa
 from cchc.pii import PiiKind
 from cchc.settings import SourceCredentials, SourceSystem
 from extractors import schemas
+from extractors.pagination import CursorPaging, OffsetPaging, PageNumberPaging, Paging
 
 VN_TZ = timezone(timedelta(hours=7))
-
-
-class PagingStyle(StrEnum):
-    PAGE_NUMBER = "page_number"  # trang/soLuong with a total count
-    CURSOR = "cursor"  # opaque next_cursor token
-    OFFSET = "offset"  # offset/limit with a total count
 
 
 class CursorFormat(StrEnum):
@@ -80,7 +75,7 @@ class Endpoint:
 @dataclass(frozen=True)
 class Source:
     system: SourceSystem
-    paging: PagingStyle
+    paging: Paging  # the style, with this source's parameter and envelope field names
     max_page_size: int
     records_field: str  # where the records sit in the envelope
     window_params: tuple[str, str]  # names of the [start, end) filters
@@ -113,7 +108,7 @@ WARD_PII = {"applicant__full_name": PiiKind.NAME, "applicant__id_number": PiiKin
             "applicant__phone": PiiKind.PHONE, "applicant__email": PiiKind.EMAIL}
 
 DISTRICT = Source(
-    SourceSystem.DISTRICT, PagingStyle.PAGE_NUMBER, 5000, "duLieu", ("tuNgay", "denNgay"), CursorFormat.COMPACT, (
+    SourceSystem.DISTRICT, PageNumberPaging("trang", "soLuong", "tongSo"), 5000, "duLieu", ("tuNgay", "denNgay"), CursorFormat.COMPACT, (
         Endpoint("dossiers", "/api/v1/hoso", "MaHoSo", "NgayCapNhat", schemas.DISTRICT_DOSSIER, (
             Child("processing_steps", "QuaTrinhXuLy", "MaHoSo"),
             Child("supplement_requests", "DanhSachHoSoBoSung", "MaHoSo"),
@@ -127,7 +122,7 @@ DISTRICT = Source(
     ))
 
 WARD = Source(
-    SourceSystem.WARD, PagingStyle.CURSOR, 5000, "data", ("updated_after", "updated_before"), CursorFormat.ISO, (
+    SourceSystem.WARD, CursorPaging("cursor", "limit", "next_cursor"), 5000, "data", ("updated_after", "updated_before"), CursorFormat.ISO, (
         Endpoint("dossiers", "/v2/dossiers", "id", "updated_at", schemas.WARD_DOSSIER, (
             Child("supplement_requests", "supplements", "dossier_id"),
             Child("apology_letters", "apologies", "dossier_id"),
@@ -144,7 +139,7 @@ WARD = Source(
     ))
 
 DMS = Source(
-    SourceSystem.DMS, PagingStyle.OFFSET, 2000, "items", ("modifiedSince", "modifiedUntil"), CursorFormat.ISO, (
+    SourceSystem.DMS, OffsetPaging("offset", "limit", "total"), 2000, "items", ("modifiedSince", "modifiedUntil"), CursorFormat.ISO, (
         Endpoint("documents", "/dms/api/documents", "DocId", "ModifiedDate", schemas.DMS_DOCUMENT, (
             Child("document_recipients", "Recipients", "DocId"),
             Child("document_signatures", "Signatures", "DocId", inherit=("ContentHash",), verify_signatures=True),

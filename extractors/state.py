@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
+from extractors.pagination import Resume
+
 
 class StateStore:
     def __init__(self, state_dir: Path) -> None:
@@ -37,6 +39,43 @@ class StateStore:
         os.replace(tmp, path)
 
 
+@dataclass(frozen=True)
+class SavedResume:
+    """Where a window stopped part-way (circuit open, or the process killed after a checkpoint) goes on."""
+
+    window: tuple[datetime, datetime]  # [start, end), Vietnam local
+    resume: Resume  # the next page's index, or the token of the last landed page
+    batches: tuple[str, ...]  # batch ids already committed for this window
+    pages: int
+    passes: int
+
+
+class ResumeStore:
+    """`<state>/<system>/_resume/<entity>.json`: the resume point of one endpoint's unfinished window,
+    written atomically after each commit of it and removed when the window is finished."""
+
+    def __init__(self, state_dir: Path, system: str, entity: str) -> None:
+        self.path = state_dir / system / "_resume" / f"{entity}.json"
+
+    def load(self) -> SavedResume | None:
+        if not self.path.exists():
+            return None
+        raw = json.loads(self.path.read_text())
+        return SavedResume((datetime.fromisoformat(raw["start"]), datetime.fromisoformat(raw["end"])),
+                           Resume(**raw["resume"]), tuple(raw["batches"]), raw["pages"], raw["passes"])
+
+    def save(self, saved: SavedResume) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"start": saved.window[0].isoformat(), "end": saved.window[1].isoformat(),
+                                   "resume": saved.resume.as_dict(), "batches": list(saved.batches),
+                                   "pages": saved.pages, "passes": saved.passes}))
+        os.replace(tmp, self.path)
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
 REWORK_DEAD_AFTER = 5  # tries before a re-request is declared dead (reported, no longer fetched)
 
 
@@ -45,6 +84,7 @@ class Rework(StrEnum):
 
     DAMAGED = "damaged"  # a landed batch failed verification and was set aside: blocks publication
     QUARANTINE = "quarantine"  # records were quarantined: re-requested until they land or die
+    GAP = "gap"  # offset paging may have stepped over records: re-requested until a pass sees the total
 
 
 @dataclass

@@ -136,11 +136,34 @@ def run_dbt_build(run_id: str, try_number: int, full_refresh: bool, as_of_date: 
     shutil.copy(results_file, target / f"run_results_try{try_number}.json")
     failed = failed_nodes(results_file)
     if proc.returncode != 0 or failed:
+        from expectations.store import first_line
+
         skipped = sum(1 for n in nodes if n["status"] == "skipped")
-        raise RuntimeError(f"dbt {args[0]} failed in task {name}: " + "; ".join(
+        checks = record_dbt_failure(settings, run_id, failed or [{"node": name, "status": "error",
+                                                                   "message": f"exit code {proc.returncode}"}])
+        raise RuntimeError(f"dbt {args[0]} failed in task {name} at {first_line(checks[0])}\n" + "; ".join(
             f"{n['node']} ({n['status']}: {n['message']})" for n in failed)
             + f"; {skipped} node(s) skipped — a retry of this task runs `dbt retry` (only those)")
     return {"command": args[0], "seconds": round(seconds, 2), "nodes": nodes}
+
+
+def record_dbt_failure(settings: Settings, run_id: str, nodes: list[dict]) -> list:
+    """A dbt failure is a blocked run: its failed nodes go to the audit store under the run's audit id."""
+    from expectations.store import dbt_failures, record_audit
+
+    checks = dbt_failures(nodes)
+    record_audit(settings.data_dir / "audits", checks, outcome="blocked", stage="build",
+                 audit_id=run_id.replace(":", "_").replace("+", "_"), merge=True)
+    return checks
+
+
+def record_failed_cosmos_task(context) -> None:
+    """`on_failure_callback` of every Cosmos task (modes cosmos, watcher): the failed model or test, with
+    dbt's error, lands in the audit store as the run's blocked audit."""
+    task_id = context["ti"].task_id
+    error = str(context.get("exception") or "failed").strip()
+    record_dbt_failure(Settings.from_env(), context["run_id"], [{"node": task_id, "status": "error",
+                                                                "message": error.splitlines()[0] if error else ""}])
 
 
 def node_results(path: Path) -> list[dict]:
@@ -171,6 +194,7 @@ def _cosmos_group(group_id: str, mode: DbtMode):
                                    should_detach_multiple_parents_tests=True),
         operator_args={"pool": WRITER_POOL, "full_refresh": "{{ params.full_refresh }}",
                        "vars": {"as_of_date": AS_OF_DATE}, "callback": "pipeline.dbt_tasks.release_duckdb",
+                       "on_failure_callback": record_failed_cosmos_task,
                        # no per-model candidate assets: nothing consumes them (the published Asset does)
                        "emit_datasets": False},
     )

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from cchc.settings import REPO_ROOT, Settings
 from expectations.framework import CheckResult, Severity
-from expectations.store import record_audit
+from expectations.store import dbt_failures, first_line, record_audit
 from extractors.integrity import prepare_landing
 from extractors.landing import LandingDamaged
 
@@ -92,11 +92,8 @@ def build_candidate(settings: Settings, *, full_refresh: bool = True, as_of_date
     failed = [r for r in results if r["status"] in ("error", "fail")]
     if proc.returncode != 0 or failed:
         lines = [f"  {r['unique_id']}: {r['status']}: {r['message']}" for r in failed] or [proc.stdout[-3000:]]
-        first = (f"{failed[0]['unique_id']}: {failed[0]['status']}: {str(failed[0]['message']).splitlines()[0][:200]}"
-                 if failed else f"exit code {proc.returncode}")
-        record_audit(settings.data_dir / "audits", [CheckResult(
-            "dbt_build", Severity.FAIL, "dbt project", r["unique_id"], None, False, error=str(r["message"])[:500])
-            for r in failed] or [CheckResult("dbt_build", Severity.FAIL, "dbt project", "dbt build", None, False,
-                                             error=proc.stdout[-500:])], outcome="blocked", stage="build")
-        raise BuildFailed(f"dbt build failed at {first}\n" + "\n".join(lines))
+        checks = dbt_failures(failed or [{"unique_id": "dbt build", "status": f"exit code {proc.returncode}",
+                                          "message": proc.stdout[-500:]}])
+        record_audit(settings.data_dir / "audits", checks, outcome="blocked", stage="build")
+        raise BuildFailed(f"dbt build failed at {first_line(checks[0])}\n" + "\n".join(lines))
     return BuildResult(candidate, seconds, results)

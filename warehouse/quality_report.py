@@ -6,18 +6,19 @@ Docs are not used: the audit validates Arrow batches in an ephemeral GX context 
 not work on DuckDB), so there is no validations store to build them from; this page is self-contained
 (one HTML file, no scripts from elsewhere) so it can be mailed or opened from a release folder.
 
-Each audit also leaves `<id>.summary.json` (its summary) beside its page; the history is read from those.
+The history is read from the audit store (`<data>/audits/store/`, expectations/store.py), the one home
+of every published or blocked run — blocked at prepare, at the dbt build or at the gate.
 """
 
 from __future__ import annotations
 
 import html
-import json
 import math
 from datetime import UTC, datetime
 from pathlib import Path
 
 from expectations.framework import AuditResult, CheckResult, Severity
+from expectations.store import history as stored_history
 
 SAMPLE_SHOWN = 10
 EXPECTATIONS = {  # GX expectation → (Vietnamese, English)
@@ -116,13 +117,22 @@ def _problems(audit: AuditResult) -> str:
             + "".join(items) + "</table>")
 
 
+def _outcome(h: dict) -> str:
+    if h["failed"] == 0:
+        return _bi("Đã công bố", "published")
+    stage = {"prepare": ("vùng tiếp nhận hỏng", "landing damaged"), "build": ("dbt lỗi", "dbt failed")}.get(
+        h.get("stage") or "", ("kiểm tra không đạt", "gate failed"))
+    first = f"<br><span class='small'>{html.escape(h['first_failure'])}</span>" if h.get("first_failure") else ""
+    return _bi(f"Bị chặn: {stage[0]}", f"blocked: {stage[1]}") + first
+
+
 def _history(history: list[dict], current: str) -> str:
     rows = "".join(
         f"<tr class='{'current' if h['id'] == current else ''}'><td>{html.escape(h['id'])}</td><td>{html.escape(h['at'][:19].replace('T', ' '))}</td>"
         f"<td class='num'>{_n(h['checks'])}</td><td class='num'>{_n(h['checks'] - h['failed'] - h['warnings'])}</td>"
         f"<td class='num'>{_n(h['warnings'])}</td><td class='num'>{_n(h['failed'])}</td>"
-        f"<td>{_bi('Đã công bố', 'published') if h['failed'] == 0 else _bi('Bị chặn', 'blocked')}</td></tr>"
-        for h in sorted(history, key=lambda h: h["id"], reverse=True))
+        f"<td>{_outcome(h)}</td></tr>"
+        for h in sorted(history, key=lambda h: h["at"], reverse=True))
     return (f"<h2>{_bi('Lịch sử các lần kiểm tra', 'History across releases')}</h2><table class='history'>"
             f"<tr><th>{_bi('Lần kiểm tra', 'Audit')}</th><th>{_bi('Thời điểm (UTC)', 'Time (UTC)')}</th>"
             f"<th class='num'>{_bi('Kiểm tra', 'Checks')}</th><th class='num'>{_bi('Đạt', 'Passed')}</th>"
@@ -130,11 +140,10 @@ def _history(history: list[dict], current: str) -> str:
             f"<th>{_bi('Kết quả', 'Outcome')}</th></tr>{rows}</table>")
 
 
-SUMMARY_SUFFIX = ".summary.json"  # beside the audit's own JSON (pipeline/orchestration.py), never over it
-
-
-def load_history(folder: Path) -> list[dict]:
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob(f"*{SUMMARY_SUFFIX}"))]
+def load_history(audits_dir: Path, audit: AuditResult, audit_id: str) -> list[dict]:
+    """Every audit in the store, with this one (not stored yet while its page is written) added."""
+    rows = [h for h in stored_history(audits_dir) if h["id"] != audit_id]
+    return [*rows, {"id": audit_id, "at": datetime.now(UTC).isoformat(), **audit.summary()}]
 
 
 def render(audit: AuditResult, title: str, audit_id: str, history: list[dict]) -> str:
@@ -159,9 +168,7 @@ def render(audit: AuditResult, title: str, audit_id: str, history: list[dict]) -
 
 
 def write(path: Path, audit: AuditResult, title: str) -> Path:
-    """Write `path` (HTML) and its summary `<stem>.summary.json`; the history is every summary in the folder."""
+    """Write `path` (HTML); its history is the audit store of the folder (`<folder>/store/`) plus this audit."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    summary = {"id": path.stem, "at": datetime.now(UTC).isoformat(), **audit.summary()}
-    path.with_name(path.stem + SUMMARY_SUFFIX).write_text(json.dumps(summary), encoding="utf-8")
-    path.write_text(render(audit, title, path.stem, load_history(path.parent)), encoding="utf-8")
+    path.write_text(render(audit, title, path.stem, load_history(path.parent, audit, path.stem)), encoding="utf-8")
     return path

@@ -65,7 +65,7 @@ class ServingTable:
         """Up to `limit` existing rows with rownum in [first, hi], in order."""
         if first > hi:
             return []
-        last = min(hi, first + limit - 1 + self._holes_between(first, first + limit - 1))
+        last = min(hi, self.nth_existing(first, limit - 1))  # the limit-th existing row, holes skipped
         return cur.execute(
             f"select _rownum, _json from {self.endpoint.table} where _rownum between ? and ? order by _rownum",
             [first, last],
@@ -77,7 +77,7 @@ class ServingTable:
         Returns (records, last rownum or None when empty)."""
         if first > hi:
             return b"", None
-        last = min(hi, first + limit - 1 + self._holes_between(first, first + limit - 1))
+        last = min(hi, self.nth_existing(first, limit - 1))  # the limit-th existing row, holes skipped
         body, top = cur.execute(
             f"select encode(string_agg(_json, ',' order by _rownum)), max(_rownum) from "
             f"(select _rownum, _json from {self.endpoint.table} where _rownum between ? and ? "

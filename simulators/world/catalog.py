@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sqlite3
 import zlib
-from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from importlib import resources
@@ -63,18 +62,6 @@ def wards_of(province_code: str, district_code: str) -> pd.DataFrame:
 
 
 WARD_TYPE_CODE = {"Xã": "xa", "Phường": "phuong", "Thị trấn": "thi_tran", "Đặc khu": "dac_khu"}
-
-
-@dataclass(frozen=True)
-class Procedure:
-    code: str
-    name: str
-    field_code: str
-    field_name: str
-    level: str  # "huyen" | "xa"
-    duration: int  # statutory working days
-    online_level: int  # 2 info, 3 partial, 4 full
-    has_fee: bool
 
 
 _FIELDS = {

@@ -96,6 +96,7 @@ def test_cosmos_mode_has_a_task_per_model_and_no_per_model_assets(dagbag, monkey
     leaves = {t.task_id for t in warehouse.tasks if t.task_id in dbt_tasks and not t.downstream_task_ids - {"audit"}}
     assert warehouse.get_task("audit").upstream_task_ids == leaves
     assert [t.task_id for t in warehouse.tasks if t.outlets] == ["publish"]
+    assert all(_records_failures(warehouse.get_task(t)) for t in dbt_tasks)  # a failed model lands in the audit store
 
 
 def test_watcher_mode_keeps_sensors_out_of_the_writer_slot(dagbag, monkeypatch):
@@ -103,3 +104,12 @@ def test_watcher_mode_keeps_sensors_out_of_the_writer_slot(dagbag, monkeypatch):
     writers = {t.task_id for t in warehouse.tasks if t.pool == "duckdb_writer"}
     assert writers == {"prepare", "dbt.dbt_producer_watcher", "audit", "publish"}
     assert warehouse.get_task("dbt.fct_dossier.run").deferrable
+    assert _records_failures(warehouse.get_task("dbt.dbt_producer_watcher"))
+    assert _records_failures(warehouse.get_task("dbt.fct_dossier.run"))
+
+
+def _records_failures(task) -> bool:
+    from pipeline.dbt_tasks import record_failed_cosmos_task
+
+    callbacks = task.on_failure_callback
+    return record_failed_cosmos_task in (callbacks if isinstance(callbacks, list) else [callbacks])

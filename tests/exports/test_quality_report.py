@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 
 import duckdb
 import pytest
@@ -11,6 +10,8 @@ from PIL import Image
 
 from bi.browser import chromium_path, page
 from expectations.framework import AuditResult, CheckResult, Severity
+from expectations.store import history as stored_history
+from expectations.store import record_audit
 from warehouse import quality_report
 from warehouse.publish import current_release
 
@@ -33,7 +34,7 @@ def _failing_audit() -> AuditResult:
 def test_failed_audit_reads_summary_first_with_formatted_numbers(tmp_path):
     earlier = AuditResult([CheckResult("fct_dossier_rows", Severity.FAIL, "marts.fct_dossier",
                                        "expect_column_values_to_not_be_null", "dossier_id", True, 0, [])], 1.0)
-    quality_report.write(tmp_path / "20260101T000000Z.html", earlier, "CCHC audit earlier")
+    record_audit(tmp_path, earlier.results, outcome="published", audit_id="20260101T000000Z")  # the store's history
     report = quality_report.write(tmp_path / "20260102T000000Z.html", _failing_audit(), "CCHC audit test")
     with page(width=1024, height=800) as pg:
         pg.goto(report.as_uri())
@@ -65,8 +66,9 @@ def test_published_release_report_has_history_and_matches_the_checks(release):
         "select count(*), count(*) filter (not success and severity = 'warn'), "
         "count(*) filter (not success and severity = 'fail') from marts.quality_check_result").fetchone()
     con.close()
-    audits = sorted((settings.data_dir / "audits").glob("*.summary.json"))
-    assert len(audits) == 2 and json.loads(audits[-1].read_text())["checks"] == checks
+    audits = stored_history(settings.data_dir / "audits")  # the audit store is the report's one source of history
+    assert [h["outcome"] for h in audits] == ["published", "published"] and audits[-1]["checks"] == checks
+    assert not list((settings.data_dir / "audits").glob("*.summary.json"))
     with page() as pg:
         pg.goto(report.as_uri())
         state = pg.get_attribute("body", "data-verdict")

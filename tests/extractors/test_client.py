@@ -44,6 +44,8 @@ def test_slow_responses_time_out_and_are_retried(cluster):
     with client_for(cluster, SourceSystem.DMS) as client:
         for _ in range(4):
             assert client.get("/dms/api/organs", {}, lambda body: body)
+    slow = cluster.servers[SourceSystem.DMS].state.dice.counts["slow"]
+    assert slow > 0 and client.retries == slow  # each slow response (1 s > the 0.6 s timeout) was retried once
 
 
 def test_client_errors_fail_at_once_without_secrets(cluster, caplog, settings):

@@ -53,7 +53,7 @@ def test_real_key_starts_outside_demo_mode_and_demo_mode_accepts_the_demo_key(pr
     production.setenv("CCHC_DEMO", "1")
     production.delenv("CCHC_PII_KEY")
     demo = Settings.from_env()
-    assert demo.demo and demo.uses_demo_pii_key
+    assert demo.demo and demo.pii_key == DEMO_PII_KEY
 
 
 @pytest.mark.parametrize(("credentials", "variable"), [

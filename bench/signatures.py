@@ -1,4 +1,4 @@
-"""`python -m extractors.signatures_bench [-n 20000]`: signatures verified per second, on one core.
+"""`python -m bench.signatures [-n 20000]`: signatures verified per second, on one core.
 
 Builds N real signatures with the simulators' PKI (a few hundred end-entity certificates, chains
 repeat as in a real DMS), then times `Verifier.verify_table` — exactly what extraction runs on each
@@ -82,7 +82,7 @@ def run(n: int, certificates: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m extractors.signatures_bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.signatures", description=__doc__)
     parser.add_argument("-n", "--signatures", type=int, default=20_000)
     parser.add_argument("--certificates", type=int, default=300)
     args = parser.parse_args(argv)
