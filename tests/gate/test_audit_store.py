@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from cchc import dbt_tasks
+from pipeline import dbt_tasks
 from expectations.framework import AuditResult, CheckResult, Severity
 from expectations.store import history
 from warehouse import quality_report
