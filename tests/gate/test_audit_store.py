@@ -10,9 +10,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from pipeline import dbt_tasks
 from expectations.framework import AuditResult, CheckResult, Severity
 from expectations.store import history
+from pipeline import dbt_tasks
 from warehouse import quality_report
 
 RUN_ID = "manual__2026-12-01T08:00:00+00:00"
