@@ -4,10 +4,10 @@
 
 The writer (extractors/landing.py) creates a batch folder only when the batch is complete, so every
 reader that goes through these functions sees whole batches. dbt reads the same layout through its
-sources: each `dbt_project/models/staging/<system>/_<system>__sources.yml` sets `external_location`
-to `{landing_root}/{schema}/{identifier}/batch=*/part-*.parquet`, i.e. `landing_glob(root, system,
-entity)` with the source's schema (= the system) and table (= the entity); tests/dbt/test_sources.py
-checks that the two agree for every declared entity.
+sources (`dbt_project/models/staging/<system>/_<system>__sources.yml`, one per system): dbt_project.yml
+`sources:` sets their `external_location` to `{landing_root}/{schema}/{identifier}/batch=*/part-*.parquet`,
+i.e. `read_landed(root, system, entity)` with the source's schema (= the system) and table (= the
+entity); tests/dbt/test_sources.py checks that the two agree for every declared entity.
 
 A foundation: imports nothing of ours, so extractors, expectations, warehouse and bench may use it.
 """
