@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from cchc.landing_layout import has_landed, read_landed
 from cchc.settings import Settings, SourceSystem
 from extractors.config import ExtractConfig, RetryPolicy
 from extractors.integrity import check_landing
@@ -44,9 +45,9 @@ def lost(settings: Settings, world) -> int:
     for system, (entity, key) in ENTITIES.items():
         table = f"serve_{system.value}__{entity}"
         expected = {k for (k,) in world.con.execute(f"select _key from {table}").fetchall()}
-        glob = settings.landing_dir / system.value / entity / "batch=*" / "part-*.parquet"
-        found = {k for (k,) in duckdb.execute(f"select distinct \"{key}\" from read_parquet('{glob}')").fetchall()} \
-            if list(glob.parent.parent.glob("batch=*/part-*.parquet")) else set()
+        found = {k for (k,) in duckdb.execute(f"select distinct \"{key}\" from "
+                                             f"{read_landed(settings.landing_dir, system.value, entity)}").fetchall()} \
+            if has_landed(settings.landing_dir, system.value, entity) else set()
         missing += len(expected - found)
     return missing
 

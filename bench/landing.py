@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from cchc.landing_layout import MANIFEST, batch_dir, batch_parts, list_batches, read_landed
+from cchc.landing_layout import MANIFEST, batch_dir, batch_parts, list_batches, read_landed, read_latest
 from extractors.landing import checksum
 
 # Entities copied per replica, with the columns that identify a record (or point at its parent).
@@ -101,10 +101,8 @@ def land_next_day(landing: Path, share: float = 0.01, con: duckdb.DuckDBPyConnec
         when, updates = spec["finish"]
         finish = ", ".join(f"case when {when} then {expr} else \"{col}\" end as \"{col}\""
                            for col, expr in updates.items())
-        source = read_landed(landing, system, "dossiers", hive_partitioning="false")
-        con.execute(f"create or replace temp table picked as select * from {source} "
-                    f"where hash(\"{key}\") % {modulus} = 0 "
-                    f"qualify row_number() over (partition by \"{key}\" order by \"{cursor}\" desc, _batch_id desc) = 1")
+        latest = read_latest(landing, system, "dossiers", key, cursor, hive_partitioning="false")
+        con.execute(f"create or replace temp table picked as select * from ({latest}) where hash(\"{key}\") % {modulus} = 0")
         picked = con.execute("select count(*) from picked").fetchone()[0]
         changed += picked
         con.execute(f"create or replace temp table next_day as select * replace ({finish}, '{value}' as \"{cursor}\", "

@@ -4,10 +4,10 @@
 
 The writer (extractors/landing.py) creates a batch folder only when the batch is complete, so every
 reader that goes through these functions sees whole batches. dbt reads the same layout through its
-sources: each `dbt_project/models/staging/<system>/_<system>__sources.yml` sets `external_location`
-to `{landing_root}/{schema}/{identifier}/batch=*/part-*.parquet`, i.e. `landing_glob(root, system,
-entity)` with the source's schema (= the system) and table (= the entity); tests/dbt/test_sources.py
-checks that the two agree for every declared entity.
+sources (`dbt_project/models/staging/<system>/_<system>__sources.yml`, one per system): dbt_project.yml
+`sources:` sets their `external_location` to `{landing_root}/{schema}/{identifier}/batch=*/part-*.parquet`,
+i.e. `read_landed(root, system, entity)` with the source's schema (= the system) and table (= the
+entity); tests/dbt/test_sources.py checks that the two agree for every declared entity.
 
 A foundation: imports nothing of ours, so extractors, expectations, warehouse and bench may use it.
 """
@@ -22,12 +22,20 @@ MANIFEST = "_manifest.json"
 ANY = "*"
 
 
+def batch_name(batch_id: str) -> str:
+    return f"{BATCH_PREFIX}{batch_id}"
+
+
+def part_name(seq: int) -> str:
+    return f"part-{seq:05d}.parquet"
+
+
 def entity_dir(landing: Path, system: str, entity: str) -> Path:
     return landing / system / entity
 
 
 def batch_dir(landing: Path, system: str, entity: str, batch_id: str) -> Path:
-    return entity_dir(landing, system, entity) / f"{BATCH_PREFIX}{batch_id}"
+    return entity_dir(landing, system, entity) / batch_name(batch_id)
 
 
 def landing_glob(landing: Path | str, system: str = ANY, entity: str = ANY) -> str:
@@ -44,6 +52,14 @@ def read_landed(landing: Path | str, system: str, entity: str, **options: str) -
     """SQL reading every landed row of an entity, columns of all batches merged by name."""
     extra = "".join(f", {key} = {value}" for key, value in options.items())
     return f"read_parquet('{landing_glob(landing, system, entity)}', union_by_name = true{extra})"
+
+
+def read_latest(landing: Path | str, system: str, entity: str, key: str, cursor: str, columns: str = "*",
+                **options: str) -> str:
+    """SQL: the latest version of each landed record of an entity — per key, the greatest cursor, a later
+    batch winning a tie — as dbt's staging keeps it (macro latest_version, dbt_project/macros/landing.sql)."""
+    return (f"select {columns} from {read_landed(landing, system, entity, **options)} qualify row_number() "
+            f"over (partition by \"{key}\" order by \"{cursor}\" desc, _batch_id desc) = 1")
 
 
 def list_batches(landing: Path, system: str = ANY, entity: str = ANY) -> list[Path]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cchc.landing_layout import landing_glob, manifest_glob, read_landed
+from cchc.landing_layout import landing_glob, manifest_glob, read_landed, read_latest
 from cchc.vocabularies import SignatureStatus
 from expectations.framework import Severity, Suite
 
@@ -26,8 +26,7 @@ def landed(system: str, entity: str) -> str:
 def latest(system: str, entity: str, key: str, cursor: str, columns: str) -> str:
     """The latest version of each landed record (as staging keeps it): a value fixed by a later batch is
     judged as fixed, not counted once per old version."""
-    return (f"select {columns} from " + landed(system, entity)
-            + f" qualify row_number() over (partition by \"{key}\" order by \"{cursor}\" desc, _batch_id desc) = 1")
+    return read_latest("{landing}", system, entity, key, cursor, columns)
 
 
 # per landed batch: rows readers see (all parts) against the manifest's count; a mismatch names the batch

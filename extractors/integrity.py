@@ -16,6 +16,7 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
+from cchc.landing_layout import batch_dir
 from cchc.settings import Settings, SourceSystem
 from extractors.landing import (
     MANIFEST,
@@ -83,14 +84,14 @@ def set_aside(settings: Settings, problems: list[LandingProblem]) -> list[Path]:
     with landing_lock(settings.landing_dir):
         for (system, entity, batch), problem in families.items():
             endpoint = family_of(SourceSystem(system), entity)
-            parent_manifest = settings.landing_dir / system / entity / f"batch={batch}" / MANIFEST
+            parent_manifest = batch_dir(settings.landing_dir, system, entity, batch) / MANIFEST
             try:
                 manifest = json.loads(parent_manifest.read_text()) if parent_manifest.exists() else None
             except ValueError:
                 manifest = None
             start, end = _window(batch, manifest)
             for member in (endpoint.entity, *(c.entity for c in endpoint.children)):
-                source = settings.landing_dir / system / member / f"batch={batch}"
+                source = batch_dir(settings.landing_dir, system, member, batch)
                 if source.exists():
                     target = damaged_dir(settings) / stamp / system / member / source.name
                     target.parent.mkdir(parents=True, exist_ok=True)

@@ -29,9 +29,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from cchc.landing_layout import MANIFEST, batch_name, batch_parts, list_batches, part_name
+
 EXTRACTOR_VERSION = "1.1"
 JOURNAL_DIR = "_commits"
-MANIFEST = "_manifest.json"
 
 
 def checksum(path: Path) -> str:
@@ -119,7 +120,7 @@ def recover(entity_dir: Path) -> None:
 
 def _restore_or_drop_trash(entity_dir: Path, path: Path) -> None:
     batch_id = path.name[len(".trash-"):].rsplit("-", 1)[0]
-    target = entity_dir / f"batch={batch_id}"
+    target = entity_dir / batch_name(batch_id)
     if target.exists():
         shutil.rmtree(path, ignore_errors=True)
     else:
@@ -189,7 +190,7 @@ class BatchWriter:
 
     @property
     def target(self) -> Path:
-        return self.entity_dir / f"batch={self.batch_id}"
+        return self.entity_dir / batch_name(self.batch_id)
 
     def write(self, table: pa.Table) -> None:
         if table.num_rows == 0:
@@ -198,7 +199,7 @@ class BatchWriter:
             self.schema = table.schema
         elif table.schema != self.schema:
             table = table.cast(self.schema)
-        path = self.tmp / f"part-{len(self.parts):05d}.parquet"
+        path = self.tmp / part_name(len(self.parts))
         pq.write_table(table, path, compression="zstd")
         self.parts.append(path)
         self.rows += table.num_rows
@@ -292,7 +293,7 @@ def verify_landing(landing_dir: Path, declared: dict[tuple[str, str], Declared] 
     with landing_lock(landing_dir, shared=True):
         parts = VerifiedParts(landing_dir)
         manifests: dict[tuple[str, str, str], dict] = {}
-        for batch_dir in sorted(landing_dir.glob("*/*/batch=*")):
+        for batch_dir in list_batches(landing_dir):
             system, entity, batch = batch_dir.parent.parent.name, batch_dir.parent.name, batch_dir.name[6:]
             found, manifest = _verify_batch(batch_dir, system, entity, batch, (declared or {}).get((system, entity)),
                                             parts)
@@ -312,7 +313,7 @@ def _verify_batch(batch_dir: Path, system: str, entity: str, batch: str, declare
     def problem(text: str, file: str | None = None) -> LandingProblem:
         return LandingProblem(system, entity, batch, file, text)
 
-    on_disk = sorted(p.name for p in batch_dir.glob("part-*.parquet"))
+    on_disk = [p.name for p in batch_parts(batch_dir)]
     path = batch_dir / MANIFEST
     if not path.exists():
         return [problem(f"no {MANIFEST}: {len(on_disk)} part(s) visible without a manifest")], None

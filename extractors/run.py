@@ -21,6 +21,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cchc.landing_layout import has_landed, landing_glob
 from cchc.pii import PiiKind, pseudonymise, pseudonymise_array
 from cchc.settings import Settings, SourceSystem
 from extractors.config import ExtractConfig
@@ -595,9 +596,9 @@ def _register_gap(system: SourceSystem, settings: Settings, run: _EndpointRun, c
 def _landed_keys(settings: Settings, system: SourceSystem, entity: str, keys: list[str], since: str) -> set[str]:
     """Which of `keys` landed in a batch extracted at or after `since` (UTC ISO)."""
     endpoint = SOURCES[system].endpoint(entity)
-    glob = settings.landing_dir / system.value / entity / "batch=*" / "part-*.parquet"
+    glob = landing_glob(settings.landing_dir, system.value, entity)
     wanted = [k for k in keys if k != NO_KEY]
-    if not wanted or not list(glob.parent.parent.glob("batch=*/part-*.parquet")):
+    if not wanted or not has_landed(settings.landing_dir, system.value, entity):
         return set()
     rows = duckdb.connect().execute(
         f"select distinct \"{endpoint.key}\" from read_parquet(?, union_by_name = true) "

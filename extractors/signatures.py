@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
-from cchc.landing_layout import entity_dir, has_landed, read_landed
+from cchc.landing_layout import entity_dir, has_landed, read_latest
 from cchc.settings import Settings
 from cchc.vocabularies import SignatureStatus as Status
 
@@ -155,8 +155,7 @@ class RevocationList:
             return None
         rows = duckdb.connect().execute(f"""
             select "Serial", "RevokedAt" from (
-                select "Serial", "Status", "RevokedAt" from {read_landed(landing_dir, "dms", "certificates")}
-                qualify row_number() over (partition by "Serial" order by "ModifiedDate" desc, _batch_id desc) = 1
+                {read_latest(landing_dir, "dms", "certificates", "Serial", "ModifiedDate", '"Serial", "Status", "RevokedAt"')}
             ) where "Status" = 'revoked' and "RevokedAt" is not null""").fetchall()
         revoked = {}
         for serial, at in rows:
