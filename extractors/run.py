@@ -613,6 +613,7 @@ def rework(system: SourceSystem, settings: Settings, base_url: str, config: Extr
     not answered) and the other items go on; the first such CircuitOpen is raised at the end."""
     config = config or ExtractConfig()
     ledger = ReworkLedger(settings.state_dir, system.value)
+    _drop_dead_that_landed(system, settings, ledger)
     items = sorted((i for i in ledger.items() if not i.dead), key=lambda i: i.kind is not Rework.DAMAGED)
     manifests, circuit = [], None
     for item in items:
@@ -628,6 +629,15 @@ def rework(system: SourceSystem, settings: Settings, base_url: str, config: Extr
     if circuit is not None:
         raise circuit
     return manifests
+
+
+def _drop_dead_that_landed(system: SourceSystem, settings: Settings, ledger: ReworkLedger) -> None:
+    """A dead quarantine item is no longer re-requested, but its keys may still land through later
+    windows (a record updated since): once all have, the item is settled (a local query, no request)."""
+    for item in ledger.items():
+        if item.dead and item.kind is Rework.QUARANTINE and NO_KEY not in item.keys \
+                and set(item.keys) <= _landed_keys(settings, system, item.entity, item.keys, item.first_seen):
+            ledger.settle(item, [])
 
 
 def _settle(system: SourceSystem, settings: Settings, ledger: ReworkLedger, item: ReworkItem, manifest: Manifest,
