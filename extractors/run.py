@@ -1,11 +1,14 @@
 """Extract one endpoint (or a whole system) for a window into the landing zone.
 
 Per page: parse (columnar), pseudonymise personal data, split nested lists into child entities,
-write a Parquet part. At the end: drop duplicate keys (keep the latest version), write manifests,
-commit the endpoint's batches together (one journal, extractors/landing.py), then — and only then —
-advance the high-water mark. Quarantined records put their window in the rework ledger
-(extractors/state.py): each later run of the system re-requests it until the keys land or the
-window is declared dead; windows of damaged batches set aside by the build are re-landed first.
+write a Parquet part. Every `checkpoint_pages` pages and at the end: drop duplicate keys (keep the
+latest version), write manifests, commit the endpoint's batches together (one journal,
+extractors/landing.py) and save where the window goes on (extractors/state.py `ResumeStore`); at the
+end — and only then — advance the high-water mark. A window whose pages held fewer distinct records
+than the source's total is paged again (offset paging steps over records when others change).
+Quarantined records, and windows still short, go to the rework ledger (extractors/state.py): each
+later run of the system re-requests them until the keys land (or a pass sees the whole total) or
+the item is declared dead; windows of damaged batches set aside by the build are re-landed first.
 """
 
 from __future__ import annotations
