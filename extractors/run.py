@@ -1,11 +1,14 @@
 """Extract one endpoint (or a whole system) for a window into the landing zone.
 
 Per page: parse (columnar), pseudonymise personal data, split nested lists into child entities,
-write a Parquet part. At the end: drop duplicate keys (keep the latest version), write manifests,
-commit the endpoint's batches together (one journal, extractors/landing.py), then — and only then —
-advance the high-water mark. Quarantined records put their window in the rework ledger
-(extractors/state.py): each later run of the system re-requests it until the keys land or the
-window is declared dead; windows of damaged batches set aside by the build are re-landed first.
+write a Parquet part. Every `checkpoint_pages` pages and at the end: drop duplicate keys (keep the
+latest version), write manifests, commit the endpoint's batches together (one journal,
+extractors/landing.py) and save where the window goes on (extractors/state.py `ResumeStore`); at the
+end — and only then — advance the high-water mark. A window whose pages held fewer distinct records
+than the source's total is paged again (offset paging steps over records when others change).
+Quarantined records, and windows still short, go to the rework ledger (extractors/state.py): each
+later run of the system re-requests them until the keys land (or a pass sees the whole total) or
+the item is declared dead; windows of damaged batches set aside by the build are re-landed first.
 """
 
 from __future__ import annotations
@@ -614,6 +617,7 @@ def rework(system: SourceSystem, settings: Settings, base_url: str, config: Extr
     not answered) and the other items go on; the first such CircuitOpen is raised at the end."""
     config = config or ExtractConfig()
     ledger = ReworkLedger(settings.state_dir, system.value)
+    _drop_dead_that_landed(system, settings, ledger)
     items = sorted((i for i in ledger.items() if not i.dead), key=lambda i: i.kind is not Rework.DAMAGED)
     manifests, circuit = [], None
     for item in items:
@@ -629,6 +633,15 @@ def rework(system: SourceSystem, settings: Settings, base_url: str, config: Extr
     if circuit is not None:
         raise circuit
     return manifests
+
+
+def _drop_dead_that_landed(system: SourceSystem, settings: Settings, ledger: ReworkLedger) -> None:
+    """A dead quarantine item is no longer re-requested, but its keys may still land through later
+    windows (a record updated since): once all have, the item is settled (a local query, no request)."""
+    for item in ledger.items():
+        if item.dead and item.kind is Rework.QUARANTINE and NO_KEY not in item.keys \
+                and set(item.keys) <= _landed_keys(settings, system, item.entity, item.keys, item.first_seen):
+            ledger.settle(item, [])
 
 
 def _settle(system: SourceSystem, settings: Settings, ledger: ReworkLedger, item: ReworkItem, manifest: Manifest,

@@ -11,11 +11,11 @@ import orjson
 from cchc.settings import SourceSystem
 from expectations.runner import landing_checks
 from extractors import run as run_module
-from extractors.run import extract_system
+from extractors.run import extract_endpoint, extract_system
 from extractors.state import Rework, ReworkLedger
 from simulators.http.faults import FaultConfig
 from tests.extractors.conftest import FAST_RETRY
-from tests.extractors.test_extract import landed, quarantined, world_keys
+from tests.extractors.test_extract import ALL_TIME, landed, quarantined, world_keys
 
 
 def ledger(settings, system: SourceSystem):
@@ -87,3 +87,11 @@ def test_a_window_that_never_heals_is_declared_dead_and_reported(cluster, settin
     assert not checks["open_quarantine"].success and checks["open_quarantine"].unexpected_count == len(procedures)
     assert "ward_one_stop/procedures" in checks["open_quarantine"].sample[0] and "DEAD" in checks["open_quarantine"].sample[0]
     assert checks["landing_integrity"].success and checks["landing_awaiting_reextraction"].success
+    # the source fixes the values and the records change: a later window lands them, and the dead item
+    # (no longer re-requested) is settled by the next run without a request for it
+    monkeypatch.undo()
+    extract_endpoint(SourceSystem.WARD, "procedures", settings, url, ALL_TIME, config)
+    assert set(landed(settings, SourceSystem.WARD, "procedures", "code")) == procedures
+    assert [i.entity for i in ledger(settings, SourceSystem.WARD)] == ["procedures"]
+    run_module.rework(SourceSystem.WARD, settings, url, config)
+    assert ledger(settings, SourceSystem.WARD) == []
