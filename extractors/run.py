@@ -24,6 +24,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cchc.clock import now_local
 from cchc.landing_layout import has_landed, landing_glob
 from cchc.pii import PiiKind, pseudonymise, pseudonymise_array
 from cchc.settings import Settings, SourceSystem
@@ -214,11 +215,6 @@ def _status_counts(writer: BatchWriter) -> Counter:
     rows = duckdb.connect().execute(f"select \"{STATUS_COLUMN}\", count(*) from read_parquet(?) group by 1",
                                     [[str(p) for p in writer.parts]]).fetchall()
     return Counter({status or "unverified": n for status, n in rows})
-
-
-def now_local() -> datetime:
-    """Wall-clock time in Vietnam (UTC+7), naive, to the second."""
-    return (datetime.now(UTC) + timedelta(hours=7)).replace(tzinfo=None, microsecond=0)
 
 
 def incremental_window(system: SourceSystem, entity: str, settings: Settings, config: ExtractConfig,

@@ -28,7 +28,7 @@ import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -39,13 +39,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
+from cchc.clock import VN_TZ
 from cchc.landing_layout import entity_dir, has_landed, read_latest
 from cchc.settings import Settings
 from cchc.vocabularies import SignatureStatus as Status
 
 log = logging.getLogger(__name__)
 
-VN_TZ = timezone(timedelta(hours=7))
 ECDSA_SHA256 = "ecdsa-with-SHA256"
 RSA_SHA256 = "sha256WithRSAEncryption"
 _ECDSA = ec.ECDSA(Prehashed(hashes.SHA256()))

@@ -7,17 +7,16 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from enum import StrEnum
 
 import pyarrow as pa
 
+from cchc.clock import VN_TZ
 from cchc.pii import PiiKind
 from cchc.settings import SourceCredentials, SourceSystem
 from extractors import schemas
 from extractors.pagination import CursorPaging, OffsetPaging, PageNumberPaging, Paging
-
-VN_TZ = timezone(timedelta(hours=7))
 
 
 class CursorFormat(StrEnum):

@@ -42,7 +42,7 @@ def test_freshness_is_declared_for_every_transactional_entity():
     for (system, entity), source in dbt_sources().items():
         assert source["loaded_at_field"] == "_extracted_at", system
         catalogue = source["table"].get("config", {}).get("freshness", "inherited") is None
-        assert catalogue == (entity in {"procedures", "units", "organs", "certificates"}), (system, entity)
+        assert catalogue == (entity in {"procedures", "procedure_offerings", "units", "organs", "certificates"}), (system, entity)
 
 
 def test_staging_reads_sources_and_keeps_the_latest_version_by_the_macro():
