@@ -18,7 +18,7 @@ in_force as (
     inner join periods as p
         on o.valid_from <= p.period_end and (o.valid_to is null or o.valid_to >= p.period_end)
     qualify row_number() over (
-        partition by o.unit_code, o.handling_level, p.period_type, p.period_start, o.procedure_code
+        partition by o.unit_code, o.handling_level, p.period_type, p.period_start, p.period_end, o.procedure_code
         order by o.valid_from desc, o.online_level
     ) = 1
 ),
