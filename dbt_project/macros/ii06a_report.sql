@@ -171,23 +171,7 @@ contributions as (
     inner join periods as p on c.issued_month between p.period_start and p.last_month
 ),
 
-summed as (
-    select
-        {{ grain }},
-        {% for column in _ii06a_counts() %}sum({{ column }}) as {{ column }}{{ ',' if not loop.last }}
-        {% endfor %}
-    from contributions
-    group by all
-),
-
-final as (
-    select
-        {{ grain }},
-        {{ _ii06a_columns('s') }}
-    from summed as s
-)
-
-select * from final
+{{ _ii06a_summed(grain, 'contributions') }}
 {%- endmacro %}
 
 {#- rpt_dossier_period: the procedure rows of rpt_procedure_period added up (every count is additive) -#}
@@ -199,12 +183,17 @@ by_procedure as (
     select * from {{ ref('rpt_procedure_period') }}
 ),
 
+{{ _ii06a_summed(grain, 'by_procedure') }}
+{%- endmacro %}
+
+{#- the last two CTEs of both reports: counts added up over `grain`, then the rates from the sums -#}
+{% macro _ii06a_summed(grain, relation) -%}
 summed as (
     select
         {{ grain }},
         {% for column in _ii06a_counts() %}sum({{ column }}) as {{ column }}{{ ',' if not loop.last }}
         {% endfor %}
-    from by_procedure
+    from {{ relation }}
     group by all
 ),
 
