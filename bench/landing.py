@@ -72,7 +72,8 @@ def replicate(landing: Path, copies: int, con: duckdb.DuckDBPyConnection | None 
 
 
 # The next day as the two one-stop vendors would send it: ~1 % of dossiers re-sent with a newer
-# cursor; those still being processed are finished (status "processed") that morning.
+# cursor, extracted now (the incremental build reads what was extracted after its last run); those
+# still being processed are finished (status "processed") that morning.
 NEXT_DAY = {
     "district_one_stop": {
         "key": "MaHoSo", "cursor": "NgayCapNhat", "cursor_value": "20240701100000",
@@ -106,11 +107,11 @@ def land_next_day(landing: Path, share: float = 0.01, con: duckdb.DuckDBPyConnec
         picked = con.execute("select count(*) from picked").fetchone()[0]
         changed += picked
         con.execute(f"create or replace temp table next_day as select * replace ({finish}, '{value}' as \"{cursor}\", "
-                    f"'{NEXT_DAY_BATCH}' as _batch_id) from picked")
+                    f"'{NEXT_DAY_BATCH}' as _batch_id, now() as _extracted_at) from picked")
         _write_batch(con, landing, system, "dossiers", "select * from next_day", picked)
         for child in spec["children"]:
             child_key = spec.get("child_key", key)
-            rows_sql = (f"select c.* replace ('{NEXT_DAY_BATCH}' as _batch_id, '{value}' as _parent_cursor) "
+            rows_sql = (f"select c.* replace ('{NEXT_DAY_BATCH}' as _batch_id, '{value}' as _parent_cursor, now() as _extracted_at) "
                         f"from {read_landed(landing, system, child, hive_partitioning='false')} as c "
                         f"join picked as p on c.\"{child_key}\" = p.\"{key}\" and c._batch_id = p._batch_id "
                         f"and c._parent_cursor = p.\"{cursor}\"")

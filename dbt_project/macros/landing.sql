@@ -8,21 +8,89 @@
   greatest `cursor`, a later batch winning a tie. Records are re-sent whole when they change, so the
   latest version is the record (docs/landing-zone.md). For a child entity of a kept parent version the
   cursor is the page: a child re-read on a later page of the same batch is the same child.
+  In an incremental run of the calling model only rows extracted after the newest row it holds are read
+  (`extracted_after_held`); `unless_held` then drops a new row that an already held version beats.
 #}
 {% macro latest_version(relation, key, cursor) -%}
     {%- set keys = [key] if key is string else key -%}
     select * from {{ relation }}
+    {%- if is_incremental() and relation is not string %}
+    where {{ extracted_after_held() }}
+    {%- endif %}
     qualify row_number() over (partition by {{ keys | join(', ') }} order by {{ cursor }} desc, _batch_id desc) = 1
+{%- endmacro %}
+
+{#
+  Rows extracted after the newest row the model holds (its `_extracted_at` watermark). Every landed row
+  carries the time its batch was extracted; a re-extracted window is a new extraction, so it is read again.
+#}
+{% macro extracted_after_held(column='_extracted_at', held='_extracted_at') -%}
+    {{ column }} > (select coalesce(max({{ held }}), '-infinity'::timestamptz) from {{ this }})
+{%- endmacro %}
+
+{#
+  The landed dossiers of both one-stop systems (dossier_id, _extracted_at). In an incremental run of the
+  calling model: only those whose dossier record, or a row of one of `changed_in` (relations with
+  dossier_id and _extracted_at: trails, supplements, letters, ratings), was extracted after the newest
+  row the model holds (`held` names its watermark column). A row for a dossier not landed yet waits.
+#}
+{% macro landed_dossiers(changed_in=[], held='_extracted_at') -%}
+    select dossier_id, _extracted_at from (
+        select dossier_id, _extracted_at from {{ ref('stg_district_one_stop__dossiers') }}
+        union all
+        select dossier_id, _extracted_at from {{ ref('stg_ward_one_stop__dossiers') }}
+    ) as landed
+    {%- if is_incremental() %}
+    where {{ extracted_after_held(held=held) }}
+    {%- for relation in changed_in %}
+        or dossier_id in (select dossier_id from {{ relation }} where {{ extracted_after_held(held=held) }})
+    {%- endfor %}
+    {%- endif %}
+{%- endmacro %}
+
+{#
+  Incremental runs only: keep a new row unless the model already holds a version of the same record that
+  the full build would keep instead (a greater cursor, or the same cursor from a later batch). The model
+  keeps `cursor_raw` and `batch_id` for this comparison.
+#}
+{% macro unless_held(alias, key) -%}
+    {%- if is_incremental() %}
+    where not exists (
+        select 1 from {{ this }} as held
+        where held.{{ key }} = {{ alias }}.{{ key }}
+          and (held.cursor_raw > {{ alias }}.cursor_raw
+               or (held.cursor_raw = {{ alias }}.cursor_raw and held.batch_id > {{ alias }}.batch_id))
+    )
+    {%- endif %}
 {%- endmacro %}
 
 {#
   The rows of a child entity (steps, supplements, letters, signatures) that belong to the kept version of
   their parent: a later version of the parent replaces its whole list, so older lists are dropped.
+  Incremental: only children extracted after the newest the model holds (a parent's new version lands
+  with its children, in one batch); `replace_children` removes the old lists first.
 #}
 {% macro of_kept_version(child, parent, child_key, parent_key) -%}
     select c.* from {{ child }} as c
     inner join (select {{ parent_key }} as parent_key, batch_id, cursor_raw from {{ parent }}) as p
         on c.{{ child_key }} = p.parent_key and c._batch_id = p.batch_id and c._parent_cursor = p.cursor_raw
+    {%- if is_incremental() %}
+    where {{ extracted_after_held('c._extracted_at') }}
+    {%- endif %}
+{%- endmacro %}
+
+{#
+  pre_hook of a child staging model (incremental runs): drop the held list of every parent whose kept
+  version was extracted after the newest child held, so a new version with a shorter (or empty) list
+  replaces the old one. Rows re-read because the watermark fell are delete+inserted by parent key again.
+#}
+{% macro replace_children(parent, key) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} where {{ key }} in (
+        select {{ key }} from {{ parent }} where {{ extracted_after_held() }})
+    {%- else -%}
+    select 1
+    {%- endif -%}
 {%- endmacro %}
 
 {#

@@ -20,11 +20,29 @@
     both: more than one supplement request is late (766 formula 2.1).
   Open dossiers are judged at the as-of date by macro open_overdue_at (waiting for a supplement
   requested on or before the due date is within deadline).
+  Incremental: the dossiers whose record, trail, supplements, letters or rating were extracted after the
+  newest row held, and every still-open dossier (its status depends on the as-of date), are re-written;
+  a full refresh gives the same rows. A change of the calendar (dim_date) or of a procedure's duration
+  re-times dossiers whose records did not change: run --full-refresh after one.
 */
+{{ config(materialized='incremental', unique_key='dossier_id', incremental_strategy='delete+insert',
+          on_schema_change='fail') }}
+-- depends_on (read by incremental runs only): {{ ref('stg_ward_one_stop__ratings') }},
+-- {{ ref('stg_district_one_stop__dossiers') }}, {{ ref('stg_ward_one_stop__dossiers') }}
 with
+
+{%- if is_incremental() %}
+changed as (
+    {{ landed_dossiers(changed_in=[ref('int_dossier_completions'), ref('int_dossier_supplements'),
+                                   ref('int_dossier_apologies'), ref('stg_ward_one_stop__ratings')]) }}
+    union all
+    select dossier_id, _extracted_at from {{ this }} where finished_at is null
+),
+{%- endif %}
 
 dossiers as (
     select * from {{ ref('int_dossiers_unified') }}
+    {%- if is_incremental() %} where dossier_id in (select dossier_id from changed){% endif %}
 ),
 
 procedures as (
@@ -33,14 +51,19 @@ procedures as (
 
 completions as (
     select * from {{ ref('int_dossier_completions') }}
+    {%- if is_incremental() %} where dossier_id in (select dossier_id from changed){% endif %}
 ),
 
 supplements as (
     select * from {{ ref('int_dossier_supplements') }}
+    {%- if is_incremental() %} where dossier_id in (select dossier_id from changed){% endif %}
 ),
 
 apologies as (
-    select dossier_id, count(*) as apology_count from {{ ref('int_dossier_apologies') }} group by dossier_id
+    select dossier_id, count(*) as apology_count, max(_extracted_at) as _extracted_at
+    from {{ ref('int_dossier_apologies') }}
+    {%- if is_incremental() %} where dossier_id in (select dossier_id from changed){% endif %}
+    group by dossier_id
 ),
 
 calendar as (
@@ -53,7 +76,8 @@ working_days as (
 
 ended as (
     select
-        d.* rename (finished_at as finished_at_source, due_at as due_at_source),
+        d.* replace (greatest(d._extracted_at, c._extracted_at, s._extracted_at, a._extracted_at) as _extracted_at)
+            rename (finished_at as finished_at_source, due_at as due_at_source),
         coalesce(d.finished_at, c.first_completion_at,
                  case when d.status_code in (7, 8, 9, 10) then d.returned_at end) as finished_at,
         d.finished_at is null and c.first_completion_at is not null as end_from_trail,

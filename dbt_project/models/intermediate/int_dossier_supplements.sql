@@ -9,9 +9,11 @@
 with
 
 requests as (
-    select dossier_id, requested_at, resumed_at from {{ ref('stg_district_one_stop__supplement_requests') }}
+    select dossier_id, requested_at, resumed_at, _extracted_at
+    from {{ ref('stg_district_one_stop__supplement_requests') }}
     union all
-    select dossier_id, requested_at, resumed_at from {{ ref('stg_ward_one_stop__supplement_requests') }}
+    select dossier_id, requested_at, resumed_at, _extracted_at
+    from {{ ref('stg_ward_one_stop__supplement_requests') }}
 ),
 
 calendar as (
@@ -23,6 +25,7 @@ waits as (
         r.dossier_id,
         r.requested_at,
         r.resumed_at,
+        r._extracted_at,
         row_number() over (partition by r.dossier_id order by r.requested_at, r.resumed_at) as request_seq,
         coalesce(back.working_day_ordinal - asked.working_day_ordinal, 0) as wait_working_days
     from requests as r
@@ -39,7 +42,8 @@ per_dossier as (
         min(requested_at) filter (where request_seq = 1) as first_supplement_requested_at,
         min(resumed_at) filter (where request_seq = 1) as first_supplement_resumed_at,
         min(wait_working_days) filter (where request_seq = 1) as first_supplement_wait_working_days,
-        min(requested_at) filter (where request_seq = 2) as second_supplement_requested_at
+        min(requested_at) filter (where request_seq = 2) as second_supplement_requested_at,
+        max(_extracted_at) as _extracted_at
     from waits
     group by dossier_id
 )

@@ -20,7 +20,7 @@ ward_units as (
 ),
 
 ward_ratings as (
-    select dossier_id, rating_level, rated_at from {{ ref('stg_ward_one_stop__ratings') }}
+    select dossier_id, rating_level, rated_at, _extracted_at from {{ ref('stg_ward_one_stop__ratings') }}
     qualify row_number() over (partition by dossier_id order by rated_at desc) = 1
 ),
 
@@ -31,7 +31,8 @@ district_shaped as (
         d.submitted_at, d.received_at, d.due_at, d.finished_at, d.returned_at,
         d.postal_return_requested, d.postal_returned, d.result_returned_online, d.has_digitised_inputs,
         d.result_digitised, d.paid_online, d.fee_amount, d.fee_paid_online_amount,
-        d.rating_level, d.rated_at, d.applicant_pseudonym, d.applicant_type, d.batch_id as source_batch_id
+        d.rating_level, d.rated_at, d.applicant_pseudonym, d.applicant_type, d.batch_id as source_batch_id,
+        d._extracted_at
     from district as d
     left join district_units as u on d.vendor_unit_code = u.vendor_unit_code
 ),
@@ -43,7 +44,8 @@ ward_shaped as (
         w.submitted_at, w.received_at, w.due_at, w.finished_at, w.returned_at,
         w.postal_return_requested, w.postal_returned, w.result_returned_online, w.has_digitised_inputs,
         w.result_digitised, w.paid_online, w.fee_amount, w.fee_paid_online_amount,
-        r.rating_level, r.rated_at, w.applicant_pseudonym, w.applicant_type, w.batch_id as source_batch_id
+        r.rating_level, r.rated_at, w.applicant_pseudonym, w.applicant_type, w.batch_id as source_batch_id,
+        greatest(w._extracted_at, r._extracted_at) as _extracted_at
     from ward as w
     left join ward_units as u on w.unit_code = u.unit_code
     left join ward_ratings as r on w.dossier_id = r.dossier_id

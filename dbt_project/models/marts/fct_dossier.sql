@@ -1,6 +1,7 @@
 -- One row per dossier of both one-stop systems, with its timeliness judged by int_dossier_sla.
--- Incremental: a run re-writes (delete+insert by dossier_id) the dossiers landed in newer batches and
--- every still-open dossier (its on_time_status depends on the as-of date); full refresh gives the same.
+-- Incremental: a run re-writes (delete+insert by dossier_id) the dossiers int_dossier_sla re-wrote from
+-- records extracted after the newest one this table holds (source_extracted_at), and every still-open
+-- dossier (its on_time_status depends on the as-of date); a full refresh gives the same rows.
 {{ config(materialized='incremental', unique_key='dossier_id', incremental_strategy='delete+insert',
           on_schema_change='fail') }}
 with
@@ -8,9 +9,8 @@ with
 sla as (
     select * from {{ ref('int_dossier_sla') }}
     {% if is_incremental() %}
-    where source_batch_id > (select max(source_batch_id) from {{ this }})
+    where {{ extracted_after_held(held='source_extracted_at') }}
        or finished_at is null
-       or dossier_id not in (select dossier_id from {{ this }})
     {% endif %}
 ),
 
@@ -22,7 +22,8 @@ final as (
         supplement_request_count, supplement_wait_working_days, awaiting_supplement, on_time_status,
         on_time_status_766, postal_return_requested,
         postal_returned, has_digitised_inputs, result_digitised, paid_online, rating_level, rated_at,
-        apology_count, applicant_pseudonym, applicant_type, source_batch_id
+        apology_count, applicant_pseudonym, applicant_type, source_batch_id,
+        _extracted_at as source_extracted_at
     from sla
 )
 

@@ -1,15 +1,22 @@
 -- Processing steps (district) and status events (ward) of the kept dossier versions, one row each.
+-- Incremental: every event of the dossiers whose record or trail was extracted after the newest row this
+-- table holds is re-written (delete+insert by dossier_id, so a replaced trail loses its old steps).
+{{ config(materialized='incremental', unique_key='dossier_id', incremental_strategy='delete+insert',
+          on_schema_change='fail') }}
 with
+
+dossiers as (
+    {{ landed_dossiers(changed_in=[ref('stg_district_one_stop__processing_steps'),
+                                   ref('stg_ward_one_stop__dossier_events')], held='source_extracted_at') }}
+),
 
 district_steps as (
     select
         dossier_id || '-S' || lpad(step_seq::varchar, 2, '0') as event_id, dossier_id,
-        'district_one_stop' as source_system, status_code, description, actor_role, occurred_at
+        'district_one_stop' as source_system, status_code, description, actor_role, occurred_at,
+        _extracted_at as source_extracted_at
     from {{ ref('stg_district_one_stop__processing_steps') }}
-),
-
-ward_dossiers as (
-    select dossier_id from {{ ref('stg_ward_one_stop__dossiers') }}
+    {%- if is_incremental() %} where dossier_id in (select dossier_id from dossiers){% endif %}
 ),
 
 -- Events come from their own endpoint: an event can land before its dossier's current version does
@@ -17,9 +24,9 @@ ward_dossiers as (
 -- lands, so the fact never points at an unknown dossier.
 ward_events as (
     select e.event_id, e.dossier_id, 'ward_one_stop' as source_system, e.status_code, e.description,
-        e.actor_role, e.occurred_at
+        e.actor_role, e.occurred_at, greatest(e._extracted_at, d._extracted_at) as source_extracted_at
     from {{ ref('stg_ward_one_stop__dossier_events') }} as e
-    inner join ward_dossiers as d on e.dossier_id = d.dossier_id
+    inner join dossiers as d on e.dossier_id = d.dossier_id
 )
 
 select * from district_steps

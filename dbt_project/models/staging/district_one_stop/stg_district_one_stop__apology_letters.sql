@@ -1,4 +1,7 @@
 -- Apology letters (phiếu xin lỗi) of the kept dossier version.
+{{ config(materialized='incremental', unique_key='dossier_id', incremental_strategy='delete+insert',
+          on_schema_change='fail',
+          pre_hook="{{ replace_children(ref('stg_district_one_stop__dossiers'), 'dossier_id') }}") }}
 with
 
 kept as (
@@ -16,7 +19,8 @@ renamed as (
         l."LyDo" as reason,
         {{ vn_compact_ts('l."NgayXinLoi"') }} as issued_at,
         {{ vn_compact_ts('l."NgayHenTraCu"') }} as old_due_at,
-        {{ vn_compact_ts('l."NgayHenTraMoi"') }} as new_due_at
+        {{ vn_compact_ts('l."NgayHenTraMoi"') }} as new_due_at,
+        l._extracted_at
     from latest as l
 )
 

@@ -1,4 +1,6 @@
 -- District one-stop dossiers: latest version of each dossier, renamed, typed and decoded.
+{{ config(materialized='incremental', unique_key='dossier_id', incremental_strategy='delete+insert',
+          on_schema_change='fail') }}
 with
 
 latest as (
@@ -46,8 +48,10 @@ renamed as (
         "NgayHenTra" as due_at_raw,
         "NgayKetThucXuLy" as finished_at_raw,
         "NgayCapNhat" as cursor_raw,
-        _batch_id as batch_id
+        _batch_id as batch_id,
+        _extracted_at
     from latest
 )
 
 select * from renamed
+{{ unless_held('renamed', 'dossier_id') }}

@@ -1,4 +1,7 @@
 -- Processing steps (QuaTrinhXuLy) of the kept dossier version.
+{{ config(materialized='incremental', unique_key='dossier_id', incremental_strategy='delete+insert',
+          on_schema_change='fail',
+          pre_hook="{{ replace_children(ref('stg_district_one_stop__dossiers'), 'dossier_id') }}") }}
 with
 
 kept as (
@@ -17,7 +20,8 @@ renamed as (
         s."NoiDungXuLy" as description,
         s."ChucDanh" as actor_role,
         s."PhongBanXuLy" as department,
-        {{ vn_compact_ts('s."ThoiDiemXuLy"') }} as occurred_at
+        {{ vn_compact_ts('s."ThoiDiemXuLy"') }} as occurred_at,
+        s._extracted_at
     from latest as s
 )
 

@@ -1,4 +1,7 @@
 -- Supplement requests of the kept dossier version only (a later version replaces the list).
+{{ config(materialized='incremental', unique_key='dossier_id', incremental_strategy='delete+insert',
+          on_schema_change='fail',
+          pre_hook="{{ replace_children(ref('stg_district_one_stop__dossiers'), 'dossier_id') }}") }}
 with
 
 kept as (
@@ -17,7 +20,8 @@ renamed as (
         {{ vn_compact_ts('r."NgayYeuCauBoSung"') }} as requested_at,
         {{ vn_compact_ts('r."NgayTiepNhanBoSung"') }} as resumed_at,
         {{ vn_compact_ts('r."NgayHenTraTruoc"') }} as old_due_at,
-        {{ vn_compact_ts('r."NgayHenTraMoi"') }} as new_due_at
+        {{ vn_compact_ts('r."NgayHenTraMoi"') }} as new_due_at,
+        r._extracted_at
     from latest as r
 )
 

@@ -1,5 +1,8 @@
 -- Digital signatures of the kept document version, with the result of the extractor's verification
 -- (extractors/signatures.py; null when the signature could not be verified, e.g. no revocation data).
+{{ config(materialized='incremental', unique_key='document_id', incremental_strategy='delete+insert',
+          on_schema_change='fail',
+          pre_hook="{{ replace_children(ref('stg_dms__documents'), 'document_id') }}") }}
 with
 
 kept as (
@@ -22,7 +25,8 @@ renamed as (
         s."IssuerType" as issuer_type,
         {{ vn_iso_ts('s."SigningTime"') }} as signed_at,
         s."VerificationStatus" as verification_status,
-        s."VerificationReason" as verification_reason
+        s."VerificationReason" as verification_reason,
+        s._extracted_at
     from latest as s
 )
 

@@ -1,4 +1,6 @@
 -- E-documents (Decree 30/2020 fields): latest version of each document.
+{{ config(materialized='incremental', unique_key='document_id', incremental_strategy='delete+insert',
+          on_schema_change='fail') }}
 with
 
 latest as (
@@ -22,8 +24,10 @@ renamed as (
         coalesce("SentViaAxis", false) as sent_via_axis,
         {{ vn_iso_ts('"ModifiedDate"') }} as modified_at,
         "ModifiedDate" as cursor_raw,
-        _batch_id as batch_id
+        _batch_id as batch_id,
+        _extracted_at
     from latest
 )
 
 select * from renamed
+{{ unless_held('renamed', 'document_id') }}

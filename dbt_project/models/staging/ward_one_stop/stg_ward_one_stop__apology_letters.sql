@@ -1,4 +1,7 @@
 -- Apology letters of the kept ward dossier version.
+{{ config(materialized='incremental', unique_key='dossier_id', incremental_strategy='delete+insert',
+          on_schema_change='fail',
+          pre_hook="{{ replace_children(ref('stg_ward_one_stop__dossiers'), 'dossier_id') }}") }}
 with
 
 kept as (
@@ -16,7 +19,8 @@ renamed as (
         l.reason,
         {{ vn_iso_ts('l.issued_at') }} as issued_at,
         {{ vn_iso_ts('l.old_due_at') }} as old_due_at,
-        {{ vn_iso_ts('l.new_due_at') }} as new_due_at
+        {{ vn_iso_ts('l.new_due_at') }} as new_due_at,
+        l._extracted_at
     from latest as l
 )
 

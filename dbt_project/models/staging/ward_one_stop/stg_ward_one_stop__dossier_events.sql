@@ -1,4 +1,6 @@
 -- Status events of ward dossiers.
+{{ config(materialized='incremental', unique_key='event_id', incremental_strategy='delete+insert',
+          on_schema_change='fail') }}
 with
 
 latest as (
@@ -17,9 +19,13 @@ renamed as (
         codes.status_code,
         note as description,
         actor_role,
-        {{ vn_iso_ts('occurred_at') }} as occurred_at
+        {{ vn_iso_ts('occurred_at') }} as occurred_at,
+        updated_at as cursor_raw,
+        _batch_id as batch_id,
+        _extracted_at
     from latest
     left join status_codes as codes on codes.ward_status = latest.status
 )
 
 select * from renamed
+{{ unless_held('renamed', 'event_id') }}

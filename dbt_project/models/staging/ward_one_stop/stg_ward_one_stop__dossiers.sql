@@ -1,4 +1,6 @@
 -- Ward/commune one-stop dossiers: latest version, renamed, typed; string enums kept and coded.
+{{ config(materialized='incremental', unique_key='dossier_id', incremental_strategy='delete+insert',
+          on_schema_change='fail') }}
 with
 
 latest as (
@@ -44,9 +46,11 @@ renamed as (
         due_at as due_at_raw,
         finished_at as finished_at_raw,
         updated_at as cursor_raw,
-        _batch_id as batch_id
+        _batch_id as batch_id,
+        _extracted_at
     from latest
     left join status_codes as codes on codes.ward_status = latest.status
 )
 
 select * from renamed
+{{ unless_held('renamed', 'dossier_id') }}

@@ -1,4 +1,6 @@
 -- Satisfaction ratings (separate endpoint in this vendor's API).
+{{ config(materialized='incremental', unique_key='rating_id', incremental_strategy='delete+insert',
+          on_schema_change='fail') }}
 with
 
 latest as (
@@ -12,8 +14,12 @@ renamed as (
         satisfaction,
         case satisfaction when 'very_satisfied' then 1 when 'satisfied' then 2 when 'neutral' then 3
             when 'dissatisfied' then 4 end as rating_level,
-        {{ vn_iso_ts('rated_at') }} as rated_at
+        {{ vn_iso_ts('rated_at') }} as rated_at,
+        updated_at as cursor_raw,
+        _batch_id as batch_id,
+        _extracted_at
     from latest
 )
 
 select * from renamed
+{{ unless_held('renamed', 'rating_id') }}

@@ -1,4 +1,7 @@
 -- Supplement requests of the kept ward dossier version.
+{{ config(materialized='incremental', unique_key='dossier_id', incremental_strategy='delete+insert',
+          on_schema_change='fail',
+          pre_hook="{{ replace_children(ref('stg_ward_one_stop__dossiers'), 'dossier_id') }}") }}
 with
 
 kept as (
@@ -17,7 +20,8 @@ renamed as (
         {{ vn_iso_ts('r.requested_at') }} as requested_at,
         {{ vn_iso_ts('r.resumed_at') }} as resumed_at,
         {{ vn_iso_ts('r.old_due_at') }} as old_due_at,
-        {{ vn_iso_ts('r.new_due_at') }} as new_due_at
+        {{ vn_iso_ts('r.new_due_at') }} as new_due_at,
+        r._extracted_at
     from latest as r
 )
 
