@@ -57,6 +57,37 @@ def run_dbt(settings: Settings, *args: str, candidate: Path | None = None) -> su
                           env=dbt_env(settings, candidate), capture_output=True, text=True, cwd=DBT_PROJECT)
 
 
+WATERMARK_COLUMNS = ("_extracted_at", "source_extracted_at")
+
+
+def changed_since(candidate: Path) -> str | None:
+    """Where an incremental build's data tests start (dbt var `changed_since`, macro get_where_subquery): the
+    oldest watermark (newest extraction time held) among the candidate's incremental tables, so every row
+    a build writes is newer. None (test whole tables) when there is no candidate yet."""
+    if not candidate.exists():
+        return None
+    import duckdb
+
+    con = duckdb.connect(str(candidate), read_only=True)
+    try:
+        columns = con.execute(
+            "select c.schema_name, c.table_name, c.column_name from duckdb_columns() as c join duckdb_tables() as t"
+            " using (database_name, schema_name, table_name) where c.column_name in (?, ?)",
+            list(WATERMARK_COLUMNS)).fetchall()
+        held = [con.execute(f'select max("{column}") from "{schema}"."{table}"').fetchone()[0]
+                for schema, table, column in columns]
+    finally:
+        con.close()
+    held = [h for h in held if h is not None]
+    return min(held).isoformat() if held else None  # an empty table holds no rows to spare from the tests
+
+
+def build_vars(candidate: Path, *, full_refresh: bool, as_of_date: str | None) -> dict[str, str]:
+    """dbt vars of a build: the as-of date, and for an incremental build where its data tests start."""
+    found = {} if full_refresh else {"changed_since": changed_since(candidate)}
+    return {k: v for k, v in {"as_of_date": as_of_date, **found}.items() if v}
+
+
 def prepare_or_block(settings: Settings) -> list[str]:
     """Repair and verify the landing zone before a build; a damaged zone is recorded as a blocked run in
     the audit store (naming each damaged file) and raises LandingDamaged."""
@@ -79,8 +110,8 @@ def build_candidate(settings: Settings, *, full_refresh: bool = True, as_of_date
     args = ["build"]
     if full_refresh:
         args.append("--full-refresh")
-    if as_of_date:
-        args += ["--vars", json.dumps({"as_of_date": as_of_date})]
+    if variables := build_vars(candidate, full_refresh=full_refresh, as_of_date=as_of_date):
+        args += ["--vars", json.dumps(variables)]
     started = time.perf_counter()
     proc = run_dbt(settings, *args, candidate=candidate)
     seconds = time.perf_counter() - started

@@ -7,7 +7,7 @@
   (one row per dossier, so a trail that lost its completion state replaces the old row too).
 */
 {{ config(materialized='incremental', unique_key='dossier_id', incremental_strategy='delete+insert',
-          on_schema_change='fail') }}
+          on_schema_change='fail', meta={'watermark': '_extracted_at'}) }}
 with
 
 district_steps as (

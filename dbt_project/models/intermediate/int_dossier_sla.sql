@@ -26,7 +26,7 @@
   re-times dossiers whose records did not change: run --full-refresh after one.
 */
 {{ config(materialized='incremental', unique_key='dossier_id', incremental_strategy='delete+insert',
-          on_schema_change='fail') }}
+          on_schema_change='fail', meta={'watermark': '_extracted_at'}) }}
 -- depends_on (read by incremental runs only): {{ ref('stg_ward_one_stop__ratings') }},
 -- {{ ref('stg_district_one_stop__dossiers') }}, {{ ref('stg_ward_one_stop__dossiers') }}
 with

@@ -3,7 +3,7 @@
 -- records extracted after the newest one this table holds (source_extracted_at), and every still-open
 -- dossier (its on_time_status depends on the as-of date); a full refresh gives the same rows.
 {{ config(materialized='incremental', unique_key='dossier_id', incremental_strategy='delete+insert',
-          on_schema_change='fail') }}
+          on_schema_change='fail', meta={'watermark': 'source_extracted_at'}) }}
 with
 
 sla as (

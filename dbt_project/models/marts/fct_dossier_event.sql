@@ -2,7 +2,7 @@
 -- Incremental: every event of the dossiers whose record or trail was extracted after the newest row this
 -- table holds is re-written (delete+insert by dossier_id, so a replaced trail loses its old steps).
 {{ config(materialized='incremental', unique_key='dossier_id', incremental_strategy='delete+insert',
-          on_schema_change='fail') }}
+          on_schema_change='fail', meta={'watermark': 'source_extracted_at'}) }}
 with
 
 dossiers as (

@@ -1,6 +1,6 @@
 -- District one-stop dossiers: latest version of each dossier, renamed, typed and decoded.
 {{ config(materialized='incremental', unique_key='dossier_id', incremental_strategy='delete+insert',
-          on_schema_change='fail') }}
+          on_schema_change='fail', meta={'watermark': '_extracted_at'}) }}
 with
 
 latest as (

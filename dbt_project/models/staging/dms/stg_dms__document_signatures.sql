@@ -1,7 +1,7 @@
 -- Digital signatures of the kept document version, with the result of the extractor's verification
 -- (extractors/signatures.py; null when the signature could not be verified, e.g. no revocation data).
 {{ config(materialized='incremental', unique_key='document_id', incremental_strategy='delete+insert',
-          on_schema_change='fail',
+          on_schema_change='fail', meta={'watermark': '_extracted_at'},
           pre_hook="{{ replace_children(ref('stg_dms__documents'), 'document_id') }}") }}
 with
 

@@ -1,6 +1,6 @@
 -- E-documents (Decree 30/2020 fields): latest version of each document.
 {{ config(materialized='incremental', unique_key='document_id', incremental_strategy='delete+insert',
-          on_schema_change='fail') }}
+          on_schema_change='fail', meta={'watermark': '_extracted_at'}) }}
 with
 
 latest as (

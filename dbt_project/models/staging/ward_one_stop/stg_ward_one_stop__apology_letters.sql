@@ -1,6 +1,6 @@
 -- Apology letters of the kept ward dossier version.
 {{ config(materialized='incremental', unique_key='dossier_id', incremental_strategy='delete+insert',
-          on_schema_change='fail',
+          on_schema_change='fail', meta={'watermark': '_extracted_at'},
           pre_hook="{{ replace_children(ref('stg_ward_one_stop__dossiers'), 'dossier_id') }}") }}
 with
 

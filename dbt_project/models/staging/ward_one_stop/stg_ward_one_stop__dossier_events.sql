@@ -1,6 +1,6 @@
 -- Status events of ward dossiers.
 {{ config(materialized='incremental', unique_key='event_id', incremental_strategy='delete+insert',
-          on_schema_change='fail') }}
+          on_schema_change='fail', meta={'watermark': '_extracted_at'}) }}
 with
 
 latest as (

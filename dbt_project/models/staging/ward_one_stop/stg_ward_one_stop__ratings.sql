@@ -1,6 +1,6 @@
 -- Satisfaction ratings (separate endpoint in this vendor's API).
 {{ config(materialized='incremental', unique_key='rating_id', incremental_strategy='delete+insert',
-          on_schema_change='fail') }}
+          on_schema_change='fail', meta={'watermark': '_extracted_at'}) }}
 with
 
 latest as (
