@@ -80,14 +80,14 @@
 {%- endmacro %}
 
 {#
-  pre_hook of a child staging model (incremental runs): drop the held list of every parent whose kept
-  version was extracted after the newest child held, so a new version with a shorter (or empty) list
+  pre_hook of a child model (incremental runs): drop the held list of every parent whose kept version
+  was extracted after the newest child held (`held`: the watermark column of both), so a new version with a shorter (or empty) list
   replaces the old one. Rows re-read because the watermark fell are delete+inserted by parent key again.
 #}
-{% macro replace_children(parent, key) -%}
+{% macro replace_children(parent, key, held='_extracted_at') -%}
     {%- if is_incremental() -%}
     delete from {{ this }} where {{ key }} in (
-        select {{ key }} from {{ parent }} where {{ extracted_after_held() }})
+        select {{ key }} from {{ parent }} where {{ extracted_after_held(held, held) }})
     {%- else -%}
     select 1
     {%- endif -%}
