@@ -7,16 +7,33 @@
   The latest version of each record of `relation`: per `key` (a column or a list), the row with the
   greatest `cursor`, a later batch winning a tie. Records are re-sent whole when they change, so the
   latest version is the record (docs/landing-zone.md). For a child entity of a kept parent version the
-  cursor is the page: a child re-read on a later page of the same batch is the same child.
+  cursor is the page: a child re-read on a later page of the same batch is the same child. Only keys
+  seen more than once are ranked.
   In an incremental run of the calling model only rows extracted after the newest row it holds are read
   (`extracted_after_held`); `unless_held` then drops a new row that an already held version beats.
 #}
 {% macro latest_version(relation, key, cursor) -%}
     {%- set keys = [key] if key is string else key -%}
-    select * from {{ relation }}
-    {%- if is_incremental() and relation is not string %}
-    where {{ extracted_after_held() }}
-    {%- endif %}
+    {%- set same_key = [] -%}
+    {%- for k in keys %}{% do same_key.append('r.' ~ k ~ ' is not distinct from v.' ~ k) %}{% endfor -%}
+    with versions as (
+        select * from {{ relation }}
+        {%- if is_incremental() and relation is not string %}
+        where {{ extracted_after_held() }}
+        {%- endif %}
+    ),
+    -- most records have one version: only the repeated keys are ranked (a window over every row is
+    -- what made the full build slow and spill, issue 19)
+    repeated as (
+        select {{ keys | join(', ') }} from versions group by all having count(*) > 1
+    )
+    select * from versions as v
+    where not exists (select 1 from repeated as r where {{ same_key | join(' and ') }})
+    union all
+    select * from (
+        select * from versions as v
+        where exists (select 1 from repeated as r where {{ same_key | join(' and ') }})
+    )
     qualify row_number() over (partition by {{ keys | join(', ') }} order by {{ cursor }} desc, _batch_id desc) = 1
 {%- endmacro %}
 
