@@ -108,12 +108,10 @@ def run_dbt_build(run_id: str, try_number: int, full_refresh: bool, as_of_date: 
     if resumable:
         args = ["retry"]
     else:
-        from warehouse.build import build_vars, candidate_path
+        from warehouse.build import build_flags, build_vars, candidate_path
 
         variables = build_vars(candidate_path(settings), full_refresh=full_refresh, as_of_date=as_of_date)
-        args = ["build", "--vars", json.dumps(variables)]
-        if full_refresh:
-            args.append("--full-refresh")
+        args = ["build", "--vars", json.dumps(variables), *build_flags(full_refresh)]
         if selector:
             args += ["--select", *selector.split()]
         results_file.unlink(missing_ok=True)
