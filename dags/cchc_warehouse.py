@@ -36,15 +36,15 @@ def cchc_warehouse():
 
     @task(pool=WRITER_POOL)
     def prepare() -> str:
-        """Repair and verify the landing zone (a damaged batch stops the run, named), and make sure the
-        candidate's folder exists (dbt-duckdb creates the file, not its folder)."""
+        """Repair and verify the landing zone (a damaged batch stops the run, named), and create the
+        candidate in the release storage format if there is none yet (so a release is its byte copy)."""
         from cchc.settings import Settings
-        from warehouse.build import candidate_path, prepare_or_block
+        from warehouse.build import candidate_path, create_candidate, prepare_or_block
 
         settings = Settings.from_env()
         prepare_or_block(settings)
         candidate = candidate_path(settings)
-        candidate.parent.mkdir(parents=True, exist_ok=True)
+        create_candidate(candidate)
         return str(candidate)
 
     @task(pool=WRITER_POOL)

@@ -116,10 +116,10 @@ def run_dbt_build(run_id: str, try_number: int, full_refresh: bool, as_of_date: 
             args += ["--select", *selector.split()]
         results_file.unlink(missing_ok=True)
         marker.write_text(json.dumps({"run_id": run_id}))
-    from warehouse.build import candidate_path, dbt_env
+    from warehouse.build import candidate_path, create_candidate, dbt_env
 
     candidate = candidate_path(settings)
-    candidate.parent.mkdir(parents=True, exist_ok=True)
+    create_candidate(candidate)
     command = [str(Path(sys.executable).parent / "dbt"), "--no-use-colors", *args, "--project-dir", str(DBT_PROJECT),
                "--target-path", str(target)]
     print("running:", " ".join(command[1:]), flush=True)

@@ -20,6 +20,7 @@ from expectations.framework import CheckResult, Severity
 from expectations.store import dbt_failures, first_line, record_audit
 from extractors.integrity import prepare_landing
 from extractors.landing import LandingDamaged
+from warehouse import release_file
 
 DBT_PROJECT = REPO_ROOT / "dbt_project"
 
@@ -44,9 +45,23 @@ def candidate_path(settings: Settings) -> Path:
     return settings.data_dir / "warehouse" / "candidate.duckdb"
 
 
+def work_path(candidate: Path) -> Path:
+    """The file beside a candidate that holds its staging, intermediate and seed tables (profiles.yml)."""
+    return candidate.with_name(candidate.stem + ".work.duckdb")
+
+
+def create_candidate(candidate: Path) -> None:
+    """A new candidate file in the release storage format, so a release can be its byte copy (publish)."""
+    if candidate.exists():
+        return
+    candidate.parent.mkdir(parents=True, exist_ok=True)
+    release_file.open_for_writing(candidate).close()
+
+
 def dbt_env(settings: Settings, candidate: Path | None = None) -> dict[str, str]:
+    candidate = candidate or candidate_path(settings)
     return {**os.environ, "CCHC_DATA_DIR": str(settings.data_dir),
-            "CCHC_WAREHOUSE_PATH": str(candidate or candidate_path(settings)),
+            "CCHC_WAREHOUSE_PATH": str(candidate), "CCHC_WAREHOUSE_WORK_PATH": str(work_path(candidate)),
             "DBT_PROFILES_DIR": str(DBT_PROJECT), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 
 
@@ -111,7 +126,7 @@ def build_candidate(settings: Settings, *, full_refresh: bool = True, as_of_date
                     candidate: Path | None = None) -> BuildResult:
     """`dbt build` into the candidate file; raises BuildFailed listing failing nodes."""
     candidate = candidate or candidate_path(settings)
-    candidate.parent.mkdir(parents=True, exist_ok=True)
+    create_candidate(candidate)
     prepare_or_block(settings)  # raises LandingDamaged: nothing is built from a damaged zone
     args = ["build", *build_flags(full_refresh)]
     if variables := build_vars(candidate, full_refresh=full_refresh, as_of_date=as_of_date):

@@ -7,7 +7,7 @@
   date in the period, the same dates the report uses. Every measure exists for every unit-period the
   report has (0 when nothing qualified): a missing measure means the warehouse lacks the data.
 */
-{{ config(schema='intermediate') }}
+{{ config(database='work', schema='intermediate') }}
 with
 
 reports as (
