@@ -5,8 +5,10 @@ whatever the vendor's formatting (a phone written 0912 345 678 or +84912345678),
 a keyed HMAC-SHA256 (key from configuration, never from code). The pseudonym is one-way: without
 the key nobody can test a guessed name or ID number against it.
 
-Normalisation is vectorised (Arrow compute); each distinct value is hashed once per process and
-remembered, because the same applicants recur page after page.
+Each distinct value as sent is normalised and hashed once per process and remembered, because the
+same applicants recur page after page: a column is dictionary-encoded, its distinct values looked up
+in the memo, only the new ones normalised (vectorised, Arrow compute) and hashed, and the pseudonyms
+taken back to the rows in one Arrow `take`.
 """
 
 from __future__ import annotations
@@ -48,22 +50,25 @@ def _hash(key: bytes, kind: PiiKind, normalised: str) -> str:
     return PSEUDONYM_PREFIX + digest.hex()[:32]
 
 
+_NEW = object()  # not in the memo yet
+
+
 def pseudonymise_array(kind: PiiKind, values: pa.Array | pa.ChunkedArray, key: bytes) -> pa.Array:
     """Pseudonymise a string column; nulls and empty strings become null."""
     values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-    normalised = normalise_array(kind, values)
-    normalised = pc.if_else(pc.equal(normalised, ""), pa.scalar(None, pa.string()), normalised)
-    encoded = pc.dictionary_encode(normalised)
+    encoded = pc.dictionary_encode(values.cast(pa.string()))
     memo = _memo.setdefault((key, kind.value), {})
     if len(memo) > _MEMO_LIMIT:
         memo.clear()
     distinct = encoded.dictionary.to_pylist()
-    mapped = []
-    for value in distinct:
-        hit = memo.get(value)
-        if hit is None:
-            hit = memo[value] = _hash(key, kind, value)
-        mapped.append(hit)
+    mapped = [memo.get(value, _NEW) for value in distinct]
+    new = [i for i, hit in enumerate(mapped) if hit is _NEW]
+    if new:
+        normalised = normalise_array(kind, encoded.dictionary.take(pa.array(new, pa.int64()))).to_pylist()
+        prefix, digest = f"{kind.value}:".encode(), hmac.digest
+        for i, text in zip(new, normalised, strict=True):
+            pseudonym = PSEUDONYM_PREFIX + digest(key, prefix + text.encode(), "sha256").hex()[:32] if text else None
+            mapped[i] = memo[distinct[i]] = pseudonym
     return pc.take(pa.array(mapped, pa.string()), encoded.indices)
 
 

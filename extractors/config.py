@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
@@ -33,6 +34,8 @@ class ExtractConfig:
     read_timeout_s: float = 30.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     prefetch_pages: int = 2  # pages fetched ahead while the current one is parsed (offset styles only)
+    parse_workers: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))  # 0: parse in the run's process
+    worker_min_bytes: int = 128 * 1024  # smaller pages are parsed in the run's process (cheaper than the pipe)
     page_size: int | None = None  # None: each source's maximum
     missing_field: MissingFieldPolicy = MissingFieldPolicy.QUARANTINE_RECORD  # a record lacking a declared field
     retry_budget: int = 50  # page re-requests per endpoint and run once a page's own retries gave up
