@@ -190,7 +190,7 @@ class PagesProcess:
 
 # Runs in a child process, from the checkout under test: both dossier endpoints into a fresh landing zone.
 _EXTRACT = """
-import json, sys, tempfile, time
+import json, resource, sys, tempfile, time
 from dataclasses import replace
 from datetime import datetime
 from cchc.settings import Settings, SimulatorPorts, SourceSystem
@@ -199,9 +199,22 @@ ports = SimulatorPorts(**json.loads(sys.argv[1]))
 window = Window(datetime.fromisoformat(sys.argv[2]), datetime.fromisoformat(sys.argv[3]))
 settings = replace(Settings.from_env(), data_dir=__import__("pathlib").Path(sys.argv[4]), ports=ports)
 started, landed = time.perf_counter(), 0
+cpu = time.process_time()
 for system in (SourceSystem.DISTRICT, SourceSystem.WARD):
     landed += extract_endpoint(system, "dossiers", settings, ports.base_url(system), window).counts["written"]
-print(json.dumps({"dossiers": landed, "seconds": time.perf_counter() - started}))
+seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+n_workers = 0
+try:  # worker processes (where the extractor has them): their CPU and peak RSS once they ended
+    from extractors import workers
+    n_workers = workers._pool.size if workers._pool else 0
+    workers._close_shared()
+except ImportError:
+    pass
+kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"dossiers": landed, "seconds": seconds, "main_cpu_seconds": cpu,
+                  "workers_cpu_seconds": kids.ru_utime + kids.ru_stime,
+                  "main_peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+                  "workers": n_workers, "worker_peak_rss_bytes": kids.ru_maxrss * 1024}))
 """
 
 
@@ -219,7 +232,9 @@ def extract_once(ports: SimulatorPorts, window: tuple[datetime, datetime], check
             raise RuntimeError(f"extraction from {checkout} failed (exit {os.waitstatus_to_exitcode(status)})")
     result = json.loads(out.strip().splitlines()[-1])
     result["records_per_s"] = result["dossiers"] / result["seconds"]
-    result["peak_rss_bytes"] = usage.ru_maxrss * 1024
+    result["cpu_us_per_dossier"] = (result["main_cpu_seconds"] + result["workers_cpu_seconds"]) / result["dossiers"] * 1e6
+    # the extracting process plus its page workers, each counted at the largest one's peak (they run side by side)
+    result["peak_rss_bytes"] = result["main_peak_rss_bytes"] + result["workers"] * result["worker_peak_rss_bytes"]
     return result
 
 

@@ -13,13 +13,17 @@ taken back to the rows in one Arrow `take`.
 
 from __future__ import annotations
 
+import functools
 import hmac
 from enum import StrEnum
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 PSEUDONYM_PREFIX = "ps_"
+HEX_BYTES = 16  # a pseudonym keeps the first 16 bytes of the HMAC, hex-encoded
+_HEX = np.frombuffer(b"0123456789abcdef", np.uint8)
 _MEMO_LIMIT = 2_000_000  # distinct values remembered before the memo starts afresh
 _memo: dict[tuple[bytes, str], dict[str, str]] = {}
 
@@ -47,10 +51,7 @@ def normalise_array(kind: PiiKind, values: pa.Array) -> pa.Array:
 
 def _hash(key: bytes, kind: PiiKind, normalised: str) -> str:
     digest = hmac.digest(key, f"{kind.value}:{normalised}".encode(), "sha256")
-    return PSEUDONYM_PREFIX + digest.hex()[:32]
-
-
-_NEW = object()  # not in the memo yet
+    return PSEUDONYM_PREFIX + digest.hex()[:2 * HEX_BYTES]
 
 
 def pseudonymise_array(kind: PiiKind, values: pa.Array | pa.ChunkedArray, key: bytes) -> pa.Array:
@@ -61,15 +62,29 @@ def pseudonymise_array(kind: PiiKind, values: pa.Array | pa.ChunkedArray, key: b
     if len(memo) > _MEMO_LIMIT:
         memo.clear()
     distinct = encoded.dictionary.to_pylist()
-    mapped = [memo.get(value, _NEW) for value in distinct]
-    new = [i for i, hit in enumerate(mapped) if hit is _NEW]
-    if new:
-        normalised = normalise_array(kind, encoded.dictionary.take(pa.array(new, pa.int64()))).to_pylist()
-        prefix, digest = f"{kind.value}:".encode(), hmac.digest
-        for i, text in zip(new, normalised, strict=True):
-            pseudonym = PSEUDONYM_PREFIX + digest(key, prefix + text.encode(), "sha256").hex()[:32] if text else None
-            mapped[i] = memo[distinct[i]] = pseudonym
-    return pc.take(pa.array(mapped, pa.string()), encoded.indices)
+    known = pa.array(list(map(memo.get, distinct)), pa.string())  # null: not seen yet ("" = empty once normalised)
+    if known.null_count:
+        new = pc.is_null(known)
+        pseudonyms = _pseudonyms(kind, normalise_array(kind, encoded.dictionary.filter(new)), key)
+        memo.update(zip(encoded.dictionary.filter(new).to_pylist(), pseudonyms.to_pylist(), strict=True))
+        known = pc.replace_with_mask(known, new, pseudonyms)
+    return pc.take(pc.if_else(pc.equal(known, ""), pa.scalar(None, pa.string()), known), encoded.indices)
+
+
+def _pseudonyms(kind: PiiKind, normalised: pa.Array, key: bytes) -> pa.Array:
+    """HMAC of each normalised value ("" for an empty one): the messages are built and the digests
+    hex-encoded column-wise; only the HMAC itself is called per value."""
+    messages = pc.binary_join_element_wise(f"{kind.value}:", normalised, "").cast(pa.binary()).to_pylist()
+    digests = np.frombuffer(b"".join(map(functools.partial(hmac.digest, key, digest="sha256"), messages)),
+                            np.uint8).reshape(-1, 32)[:, :HEX_BYTES]
+    text = np.empty((len(messages), len(PSEUDONYM_PREFIX) + 2 * HEX_BYTES), np.uint8)
+    text[:, :len(PSEUDONYM_PREFIX)] = np.frombuffer(PSEUDONYM_PREFIX.encode(), np.uint8)
+    text[:, len(PSEUDONYM_PREFIX)::2] = _HEX[digests >> 4]
+    text[:, len(PSEUDONYM_PREFIX) + 1::2] = _HEX[digests & 0x0F]
+    width = text.shape[1]
+    offsets = pa.py_buffer(np.arange(0, (len(messages) + 1) * width, width, dtype=np.int32))
+    hashed = pa.Array.from_buffers(pa.string(), len(messages), [None, offsets, pa.py_buffer(text.tobytes())])
+    return pc.if_else(pc.equal(normalised, ""), pa.scalar("", pa.string()), hashed)
 
 
 def pseudonymise(kind: PiiKind, value: str | None, key: bytes) -> str | None:

@@ -135,8 +135,10 @@ def shared_pool(workers: int) -> WorkerPool:
 
 @atexit.register
 def _close_shared() -> None:
+    global _pool
     if _pool is not None:
         _pool.close()
+        _pool = None
 
 
 def main() -> None:
