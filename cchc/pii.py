@@ -14,6 +14,7 @@ taken back to the rows in one Arrow `take`.
 from __future__ import annotations
 
 import functools
+import hashlib
 import hmac
 from enum import StrEnum
 
@@ -71,12 +72,30 @@ def pseudonymise_array(kind: PiiKind, values: pa.Array | pa.ChunkedArray, key: b
     return pc.take(pc.if_else(pc.equal(known, ""), pa.scalar(None, pa.string()), known), encoded.indices)
 
 
+_IPAD, _OPAD = bytes(x ^ 0x36 for x in range(256)), bytes(x ^ 0x5C for x in range(256))
+
+
+@functools.lru_cache(maxsize=8)
+def _hmac_sha256(key: bytes):
+    """HMAC-SHA256 under `key` (RFC 2104) from the two keyed SHA-256 states, copied per message: the
+    same digest as `hmac.digest(key, msg, "sha256")` (tested) at a fraction of OpenSSL's per-call set-up."""
+    block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
+    inner, outer = hashlib.sha256(block.translate(_IPAD)), hashlib.sha256(block.translate(_OPAD))
+
+    def digest(message: bytes) -> bytes:
+        i, o = inner.copy(), outer.copy()
+        i.update(message)
+        o.update(i.digest())
+        return o.digest()
+
+    return digest
+
+
 def _pseudonyms(kind: PiiKind, normalised: pa.Array, key: bytes) -> pa.Array:
     """HMAC of each normalised value ("" for an empty one): the messages are built and the digests
     hex-encoded column-wise; only the HMAC itself is called per value."""
     messages = pc.binary_join_element_wise(f"{kind.value}:", normalised, "").cast(pa.binary()).to_pylist()
-    digests = np.frombuffer(b"".join(map(functools.partial(hmac.digest, key, digest="sha256"), messages)),
-                            np.uint8).reshape(-1, 32)[:, :HEX_BYTES]
+    digests = np.frombuffer(b"".join(map(_hmac_sha256(key), messages)), np.uint8).reshape(-1, 32)[:, :HEX_BYTES]
     text = np.empty((len(messages), len(PSEUDONYM_PREFIX) + 2 * HEX_BYTES), np.uint8)
     text[:, :len(PSEUDONYM_PREFIX)] = np.frombuffer(PSEUDONYM_PREFIX.encode(), np.uint8)
     text[:, len(PSEUDONYM_PREFIX)::2] = _HEX[digests >> 4]

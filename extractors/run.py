@@ -315,6 +315,7 @@ class _EndpointRun:
                 pending.append((fetched, after))
                 while pending and (len(pending) > self.in_flight or pending[0][0].done):
                     self._land(*pending.popleft())
+            self._land_all(pending)
         except SourceRequestError as exc:
             if start is None or exc.status != 400:
                 raise
@@ -327,7 +328,9 @@ class _EndpointRun:
         except CircuitOpen:
             self._land_all(pending)
             raise
-        self._land_all(pending)
+        finally:
+            for fetched, _ in pending:  # a failed pass: pages still queued for a worker are not prepared
+                fetched.cancel()
 
     def _land_all(self, pending: deque) -> None:
         while pending:
@@ -470,6 +473,10 @@ class _Fetched:
     @property
     def done(self) -> bool:
         return self._future is None or self._future.done()
+
+    def cancel(self) -> None:
+        if self._future is not None:
+            self._future.cancel()
 
     def result(self) -> Prepared:
         if self._prepared is None:

@@ -76,7 +76,7 @@ class _Worker:
             try:
                 _send(self.process.stdin, call)
                 ok, value = _receive(self.process.stdout)
-            except (OSError, EOFError, pickle.UnpicklingError) as exc:
+            except (OSError, ValueError, EOFError, pickle.UnpicklingError) as exc:  # ValueError: pipe closed
                 lost = WorkerLost(f"page worker {self.process.pid} ended: {exc!r}")
                 future.set_exception(lost)
                 continue

@@ -30,3 +30,13 @@ def test_column_pseudonyms_are_the_keyed_hmac_of_the_normalised_value_memo_or_no
                 for v in ("nguyễn văn an", "nguyễn văn an", None, None, None, "lê thị b")]
     assert pseudonymise_array(PiiKind.NAME, values, KEY).to_pylist() == expected  # every value new
     assert pseudonymise_array(PiiKind.NAME, values, KEY).to_pylist() == expected  # every value remembered
+
+
+def test_the_keyed_sha256_states_give_the_standard_hmac_for_any_key_length():
+    import hmac
+
+    from cchc.pii import _hmac_sha256
+
+    for key in (b"", b"k", b"x" * 64, b"y" * 65, "khóa bí mật dài hơn sáu mươi tư byte cho chắc chắn ạ".encode() * 2):
+        for message in (b"", b"name:nguy\xe1\xbb\x85n v\xc4\x83n an", b"m" * 200):
+            assert _hmac_sha256(key)(message) == hmac.digest(key, message, "sha256")
