@@ -56,13 +56,13 @@ class _Worker:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         self.process = subprocess.Popen([sys.executable, "-m", "extractors.workers"], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, env=env)
+        self.lost: WorkerLost | None = None
         self.thread = threading.Thread(target=self._serve, args=(tasks,), daemon=True, name="page-worker")
         self.thread.start()
 
     def _serve(self, tasks: queue.Queue) -> None:
         """Hand this worker one task at a time (the pipe I/O runs without the GIL). Once the worker is
         gone, every task this thread takes fails with WorkerLost, so no caller waits forever."""
-        lost: WorkerLost | None = None
         while True:
             task = tasks.get()
             if task is None:
@@ -70,15 +70,15 @@ class _Worker:
             future, call = task
             if not future.set_running_or_notify_cancel():
                 continue
-            if lost is not None:
-                future.set_exception(lost)
+            if self.lost is not None:
+                future.set_exception(self.lost)
                 continue
             try:
                 _send(self.process.stdin, call)
                 ok, value = _receive(self.process.stdout)
             except (OSError, ValueError, EOFError, pickle.UnpicklingError) as exc:  # ValueError: pipe closed
-                lost = WorkerLost(f"page worker {self.process.pid} ended: {exc!r}")
-                future.set_exception(lost)
+                self.lost = WorkerLost(f"page worker {self.process.pid} ended: {exc!r}")
+                future.set_exception(self.lost)
                 continue
             if ok:
                 future.set_result(value)
@@ -103,7 +103,7 @@ class WorkerPool:
 
     @property
     def alive(self) -> bool:
-        return all(w.process.poll() is None for w in self._workers)
+        return all(w.lost is None and w.process.poll() is None for w in self._workers)
 
     def submit(self, fn, *args) -> Future:
         future: Future = Future()
