@@ -23,6 +23,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -166,6 +167,17 @@ def recover_landing(*roots: Path) -> list[str]:
     return repaired
 
 
+_landing_pool: ThreadPoolExecutor | None = None
+
+
+def _landing_thread() -> ThreadPoolExecutor:
+    """One thread writes the row groups of every gathering writer, in the order they were handed over."""
+    global _landing_pool
+    if _landing_pool is None:
+        _landing_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="landing")
+    return _landing_pool
+
+
 @dataclass
 class BatchWriter:
     """Parts and manifest of one entity's batch, under a temporary folder until committed."""
@@ -192,6 +204,7 @@ class BatchWriter:
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
         self._writer: pq.ParquetWriter | None = None
+        self._writing: Future | None = None
 
     @property
     def target(self) -> Path:
@@ -213,17 +226,30 @@ class BatchWriter:
         if self.gather_rows is None:
             self.close()
         elif self._pending_rows >= self.gather_rows:
-            self._flush()
+            self._flush(background=True)
 
-    def _flush(self) -> None:
+    def _flush(self, background: bool = False) -> None:
+        """Write the gathered rows as one row group. In the background (a gathering writer), the row
+        group is compressed and written by the landing thread — without the GIL — while the run goes on
+        fetching; at most one row group per writer is in flight, and `close` waits for it."""
+        self._wait()
         if not self._pending:
             return
         if self._writer is None:
             path = self.tmp / part_name(len(self.parts))
             self._writer = pq.ParquetWriter(path, self.schema, compression="zstd")
             self.parts.append(path)
-        self._writer.write_table(pa.concat_tables(self._pending), row_group_size=self._pending_rows)
+        table, rows = pa.concat_tables(self._pending), self._pending_rows
         self._pending, self._pending_rows = [], 0
+        if background:
+            self._writing = _landing_thread().submit(self._writer.write_table, table, row_group_size=rows)
+        else:
+            self._writer.write_table(table, row_group_size=rows)
+
+    def _wait(self) -> None:
+        if self._writing is not None:
+            writing, self._writing = self._writing, None
+            writing.result()  # a failed write (disk full) fails the batch here, before anything is committed
 
     def close(self) -> None:
         """Write what is gathered and complete the open part (before it is read, hashed or committed)."""
@@ -262,6 +288,8 @@ class BatchWriter:
 
     def abort(self) -> None:
         self._pending = []
+        with contextlib.suppress(OSError, pa.ArrowException):
+            self._wait()
         if self._writer is not None:
             with contextlib.suppress(OSError, pa.ArrowException):
                 self._writer.close()
