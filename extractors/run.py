@@ -243,7 +243,7 @@ class _EndpointRun:
         breaker = _Breaker(self.system.value, self.endpoint.path, self.config)
         ctx, config, key = self.context, self.config, self.key
         pool = shared_pool(config.parse_workers) if config.parse_workers > 0 else None
-        envelope = _envelope_decoder(self.source)
+        decoder = _envelope_decoder(self.source)
 
         def get(params: dict, receive):
             while True:
@@ -256,16 +256,14 @@ class _EndpointRun:
         def here(params: dict) -> _Fetched:
             return get(params, lambda body: _Fetched(params, prepare_page(body, ctx, key, parse=parse_page)))
 
+        def read_envelope(body: bytes) -> tuple[int | None, str | None]:
+            return self.source.paging.read_envelope(msgspec.structs.asdict(decoder.decode(body)))
+
         def receive(params: dict, body: bytes) -> _Fetched:
             if pool is None or len(body) < config.worker_min_bytes:
                 return _Fetched(params, prepare_page(body, ctx, key, parse=parse_page))
-            try:
-                values = envelope.decode(body)
-            except (msgspec.DecodeError, msgspec.ValidationError):  # not plain JSON: the full parse decides
-                return _Fetched(params, prepare_page(body, ctx, key, parse=parse_page))
-            total, cursor = self.source.paging.read_envelope(msgspec.structs.asdict(values))
-            return _Fetched(params, future=pool.submit(prepare_page, body, ctx, key), total=total, cursor=cursor,
-                            again=lambda: here(params).result())
+            return _Fetched(params, future=pool.submit(prepare_page, body, ctx, key), body=body,
+                            envelope=read_envelope, again=lambda: here(params).result())
 
         self.in_flight = max(1, _IN_FLIGHT_PER_WORKER * config.parse_workers)
         return lambda params: get(params, lambda body: receive(params, body))
@@ -462,13 +460,34 @@ class _EndpointRun:
 
 class _Fetched:
     """A received page: its envelope values (what paging needs next) and its preparation, done here or
-    pending in a worker process."""
+    pending in a worker process. The envelope of a page sent to a worker is read from its body only
+    when paging asks for it (every cursor page; only the first of page-number paging)."""
 
-    def __init__(self, params: dict, prepared: Prepared | None = None, *, future=None, total: int | None = None,
-                 cursor: str | None = None, again=None) -> None:
+    def __init__(self, params: dict, prepared: Prepared | None = None, *, future=None, body: bytes | None = None,
+                 envelope=None, again=None) -> None:
         self.params, self._prepared, self._future, self._again = params, prepared, future, again
-        self.total = prepared.total if prepared is not None else total
-        self.next_cursor = prepared.next_cursor if prepared is not None else cursor
+        self._body, self._envelope = body, envelope  # envelope: body -> (total, next cursor)
+        self._read: tuple[int | None, str | None] | None = None
+
+    @property
+    def total(self) -> int | None:
+        return self._values()[0]
+
+    @property
+    def next_cursor(self) -> str | None:
+        return self._values()[1]
+
+    def _values(self) -> tuple[int | None, str | None]:
+        if self._prepared is not None:
+            return self._prepared.total, self._prepared.next_cursor
+        if self._read is None:
+            try:
+                self._read = self._envelope(self._body)
+            except (msgspec.DecodeError, msgspec.ValidationError):  # not plain JSON: the full parse decides
+                prepared = self.result()
+                self._read = prepared.total, prepared.next_cursor
+            self._body = None
+        return self._read
 
     @property
     def done(self) -> bool:
@@ -485,7 +504,7 @@ class _Fetched:
             except (CorruptResponse, WorkerLost) as exc:
                 log.warning("page %s could not be prepared in a worker (%s); requesting it again", self.params, exc)
                 self._prepared = self._again()
-            self._future = self._again = None
+            self._future = self._again = self._body = None
         return self._prepared
 
 
