@@ -289,7 +289,9 @@ def main(argv: list[str] | None = None) -> dict:
                             runs.setdefault((name, target), []).append(result)
                             print(f"{name:8} vs {target:9}: {result['dossiers']:,} dossiers in "
                                   f"{result['seconds']:.2f} s = {result['records_per_s']:,.0f}/s, "
-                                  f"peak RSS {result['peak_rss_bytes'] / 2**20:,.0f} MiB", flush=True)
+                                  f"{result['cpu_us_per_dossier']:.1f} µs CPU/dossier, "
+                                  f"peak RSS {result['peak_rss_bytes'] / 2**20:,.0f} MiB, "
+                                  f"load {os.getloadavg()[0]:.1f}", flush=True)
             finally:
                 pages.stop()
         finally:
@@ -297,13 +299,15 @@ def main(argv: list[str] | None = None) -> dict:
             simulators.wait(timeout=60)
     summary = {f"{name}_{target}": {"records_per_s": round(statistics.median(r["records_per_s"] for r in results)),
                                     "seconds": round(statistics.median(r["seconds"] for r in results), 2),
+                                    "cpu_us_per_dossier": round(statistics.median(r["cpu_us_per_dossier"]
+                                                                                  for r in results), 1),
                                     "peak_rss_bytes": max(r["peak_rss_bytes"] for r in results)}
                for (name, target), results in runs.items()}
     print(f"\n{rendered:,} dossiers rendered; median of {args.repeat}, load average "
           f"{os.getloadavg()[0]:.1f}")
     for key, value in summary.items():
         print(f"  {key:18} {value['records_per_s']:>9,} dossiers/s  {value['seconds']:6.2f} s  "
-              f"peak RSS {value['peak_rss_bytes'] / 2**20:,.0f} MiB")
+              f"{value['cpu_us_per_dossier']:5.1f} µs CPU/dossier  peak RSS {value['peak_rss_bytes'] / 2**20:,.0f} MiB")
     if args.compare:
         for target in ("pages", "simulator"):
             ratio = summary[f"this_{target}"]["records_per_s"] / summary[f"compare_{target}"]["records_per_s"]
