@@ -236,13 +236,12 @@ class _EndpointRun:
     # ---- fetching ------------------------------------------------------------------------------
     def _fetcher(self, client: SourceClient):
         """`fetch(params) -> _Fetched`. Pages of at least `ExtractConfig.worker_min_bytes` are prepared in the
-        worker processes (their envelope is read here at once, for paging); smaller ones here, with the
-        module's `parse_page`. A page a worker could not prepare (a body it found corrupt, a lost worker)
+        worker processes (the pool starts at the first such page; their envelope is read here when paging
+        needs it); smaller ones here, with the module's `parse_page`. A page a worker could not prepare (a body it found corrupt, a lost worker)
         is requested again and prepared here, with the client's retries."""
         window_params = self.source.window_query(self.window.start, self.window.end)
         breaker = _Breaker(self.system.value, self.endpoint.path, self.config)
         ctx, config, key = self.context, self.config, self.key
-        pool = shared_pool(config.parse_workers) if config.parse_workers > 0 else None
         decoder = _envelope_decoder(self.source)
 
         def get(params: dict, receive):
@@ -260,8 +259,9 @@ class _EndpointRun:
             return self.source.paging.read_envelope(msgspec.structs.asdict(decoder.decode(body)))
 
         def receive(params: dict, body: bytes) -> _Fetched:
-            if pool is None or len(body) < config.worker_min_bytes:
+            if config.parse_workers == 0 or len(body) < config.worker_min_bytes:
                 return _Fetched(params, prepare_page(body, ctx, key, parse=parse_page))
+            pool = shared_pool(config.parse_workers)  # started at the first large page, then kept by the process
             return _Fetched(params, future=pool.submit(prepare_page, body, ctx, key), body=body,
                             envelope=read_envelope, again=lambda: here(params).result())
 
