@@ -37,7 +37,9 @@ def settings_for(data_dir: Path) -> Settings:
 
 
 def extract(settings: Settings) -> dict:
-    """All three systems over HTTP into the landing zone; dossiers/s over the one-stop dossier endpoints."""
+    """All three systems over HTTP into the landing zone; dossiers/s over the one-stop dossier endpoints,
+    against the simulators (`records_per_s`, simulator included) and against the same pages pre-rendered
+    and replayed by a trivial server (`extractor_records_per_s`, the extractor alone: bench/pages.py)."""
     from extractors.run import Window, extract_endpoint, extract_system
 
     window = Window(*EXTRACT_WINDOW)
@@ -46,11 +48,41 @@ def extract(settings: Settings) -> dict:
     for system in (SourceSystem.DISTRICT, SourceSystem.WARD):
         dossiers += extract_endpoint(system, "dossiers", settings, PORTS.base_url(system), window).counts["written"]
     dossier_seconds = time.perf_counter() - started
+    alone = _extractor_alone(settings, window)
+    started_rest = time.perf_counter()
     for system in SourceSystem:  # the rest: reference lists, events, ratings, documents (dossiers again: replaced)
         extract_system(system, settings, PORTS.base_url(system), window)
-    return {"seconds": round(time.perf_counter() - started, 2), "dossiers": dossiers,
+    return {"seconds": round(dossier_seconds + time.perf_counter() - started_rest, 2), "dossiers": dossiers,
             "dossier_endpoints_seconds": round(dossier_seconds, 2),
-            "records_per_s": round(dossiers / dossier_seconds)}
+            "records_per_s": round(dossiers / dossier_seconds), **alone}
+
+
+def _extractor_alone(settings: Settings, window) -> dict:
+    """The dossier endpoints again, from pages rendered once off the running simulators (the same bytes
+    and paging) and served by bench/pages.py in its own process, into a scratch landing zone."""
+    import shutil
+
+    from bench import pages
+    from extractors.run import extract_endpoint
+
+    rendered, scratch = settings.data_dir / "rendered-pages", settings.data_dir / "extractor-alone"
+    try:
+        pages.render_dossiers(PORTS, settings.credentials, (window.start, window.end), rendered)
+        server = pages.PagesProcess.start(rendered)
+        try:
+            alone = replace(settings, data_dir=scratch, ports=server.ports)
+            started, landed = time.perf_counter(), 0
+            for system in (SourceSystem.DISTRICT, SourceSystem.WARD):
+                landed += extract_endpoint(system, "dossiers", alone, server.ports.base_url(system),
+                                           window).counts["written"]
+            seconds = time.perf_counter() - started
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(rendered, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
+    return {"extractor_dossiers": landed, "extractor_seconds": round(seconds, 2),
+            "extractor_records_per_s": round(landed / seconds)}
 
 
 def build(settings: Settings, as_of: str = AS_OF, full_refresh: bool = True) -> dict:

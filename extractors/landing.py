@@ -23,6 +23,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,7 @@ import pyarrow.parquet as pq
 from cchc.landing_layout import MANIFEST, batch_name, batch_parts, list_batches, part_name
 
 EXTRACTOR_VERSION = "1.1"
+GATHER_ROWS = 65_536  # rows an extraction gathers before it writes a row group (memory stays bounded)
 JOURNAL_DIR = "_commits"
 
 
@@ -165,6 +167,17 @@ def recover_landing(*roots: Path) -> list[str]:
     return repaired
 
 
+_landing_pool: ThreadPoolExecutor | None = None
+
+
+def _landing_thread() -> ThreadPoolExecutor:
+    """One thread writes the row groups of every gathering writer, in the order they were handed over."""
+    global _landing_pool
+    if _landing_pool is None:
+        _landing_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="landing")
+    return _landing_pool
+
+
 @dataclass
 class BatchWriter:
     """Parts and manifest of one entity's batch, under a temporary folder until committed."""
@@ -177,6 +190,7 @@ class BatchWriter:
     rows: int = 0
     journalled: bool = False  # past the commit point: the folder belongs to the journal, never aborted
     journal_root: Path | None = None  # where the commit journal lives (default: root)
+    gather_rows: int | None = None  # None: a part per `write`; else rows gathered per row group of one part
 
     def __post_init__(self) -> None:
         self.entity_dir = self.root / self.system / self.entity
@@ -187,31 +201,74 @@ class BatchWriter:
         self.tmp = self.entity_dir / f".tmp-{uuid.uuid4().hex}"
         self.tmp.mkdir()
         self.schema: pa.Schema | None = None
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
+        self._writer: pq.ParquetWriter | None = None
+        self._writing: Future | None = None
 
     @property
     def target(self) -> Path:
         return self.entity_dir / batch_name(self.batch_id)
 
     def write(self, table: pa.Table) -> None:
+        """Add rows to the batch: a part of their own, or — `gather_rows` set — gathered into row groups of
+        that many rows of one part file (a part per page made hundreds of small files, slower to scan,
+        and paid the file's overhead per page); `close` completes the part."""
         if table.num_rows == 0:
             return
         if self.schema is None:
             self.schema = table.schema
         elif table.schema != self.schema:
             table = table.cast(self.schema)
-        path = self.tmp / part_name(len(self.parts))
-        pq.write_table(table, path, compression="zstd")
-        self.parts.append(path)
+        self._pending.append(table)
+        self._pending_rows += table.num_rows
         self.rows += table.num_rows
+        if self.gather_rows is None:
+            self.close()
+        elif self._pending_rows >= self.gather_rows:
+            self._flush(background=True)
+
+    def _flush(self, background: bool = False) -> None:
+        """Write the gathered rows as one row group. In the background (a gathering writer), the row
+        group is compressed and written by the landing thread — without the GIL — while the run goes on
+        fetching; at most one row group per writer is in flight, and `close` waits for it."""
+        self._wait()
+        if not self._pending:
+            return
+        if self._writer is None:
+            path = self.tmp / part_name(len(self.parts))
+            self._writer = pq.ParquetWriter(path, self.schema, compression="zstd")
+            self.parts.append(path)
+        table, rows = pa.concat_tables(self._pending), self._pending_rows
+        self._pending, self._pending_rows = [], 0
+        if background:
+            self._writing = _landing_thread().submit(self._writer.write_table, table, row_group_size=rows)
+        else:
+            self._writer.write_table(table, row_group_size=rows)
+
+    def _wait(self) -> None:
+        if self._writing is not None:
+            writing, self._writing = self._writing, None
+            writing.result()  # a failed write (disk full) fails the batch here, before anything is committed
+
+    def close(self) -> None:
+        """Write what is gathered and complete the open part (before it is read, hashed or committed)."""
+        self._flush()
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
 
     def replace_parts(self, table: pa.Table) -> None:
         """Swap all parts for one table (used after de-duplication)."""
+        self.close()
         for part in self.parts:
             part.unlink()
         self.parts, self.rows, self.schema = [], 0, None
         self.write(table)
+        self.close()
 
     def manifest_base(self) -> dict:
+        self.close()
         return {
             "batch_id": self.batch_id, "system": self.system, "entity": self.entity,
             "parts": [p.name for p in self.parts],
@@ -230,6 +287,13 @@ class BatchWriter:
         return self.target
 
     def abort(self) -> None:
+        self._pending = []
+        with contextlib.suppress(OSError, pa.ArrowException):
+            self._wait()
+        if self._writer is not None:
+            with contextlib.suppress(OSError, pa.ArrowException):
+                self._writer.close()
+            self._writer = None
         if not self.journalled:
             shutil.rmtree(self.tmp, ignore_errors=True)
 

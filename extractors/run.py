@@ -15,31 +15,32 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import duckdb
-import orjson
+import msgspec
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from cchc.clock import now_local
 from cchc.landing_layout import has_landed, landing_glob
-from cchc.pii import PiiKind, pseudonymise, pseudonymise_array
 from cchc.settings import Settings, SourceSystem
 from extractors.config import ExtractConfig
-from extractors.http import SourceClient, SourceRequestError, SourceUnavailableError
-from extractors.landing import BatchWriter, commit_batches, recover_landing
-from extractors.pagination import Page, Resume
+from extractors.http import CorruptResponse, SourceClient, SourceRequestError, SourceUnavailableError
+from extractors.landing import GATHER_ROWS, BatchWriter, commit_batches, recover_landing
+from extractors.pagination import Resume
 from extractors.parse import parse_page
+from extractors.prepare import PageContext, Prepared, Rejected, prepare_page
 from extractors.signatures import STATUS_COLUMN, Verifier
-from extractors.sources import EARLIEST, SOURCES, Child, Endpoint, Plausibility, Source
+from extractors.sources import SOURCES, Source
 from extractors.state import ResumeStore, Rework, ReworkItem, ReworkLedger, SavedResume, StateStore
+from extractors.workers import WorkerLost, shared_pool
 
 log = logging.getLogger(__name__)
 EPOCH = datetime(2000, 1, 1)
-_META = ("_system", "_batch_id", "_extracted_at", "_page")
+_IN_FLIGHT_PER_WORKER = 2  # pages being prepared per worker while the run lands the oldest
 
 
 @dataclass(frozen=True)
@@ -71,69 +72,13 @@ class Manifest:
     complete: bool = True  # every record the source reported for the window was seen (no skip, no circuit)
 
 
-def _flatten_structs(table: pa.Table) -> pa.Table:
-    """Nested objects become `parent__child` columns (lists are split off separately)."""
-    for i, f in reversed(list(enumerate(table.schema))):
-        if pa.types.is_struct(f.type):
-            column = table.column(i).combine_chunks()
-            table = table.remove_column(i)
-            for j, sub in enumerate(f.type):
-                table = table.add_column(i + j, f"{f.name}__{sub.name}", column.field(j))
-    return table
-
-
-def _pseudonymise(table: pa.Table, pii: dict[str, PiiKind], key: bytes) -> pa.Table:
-    for name, kind in pii.items():
-        if name in table.column_names:
-            i = table.column_names.index(name)
-            table = table.set_column(i, name, pseudonymise_array(kind, table.column(name), key))
-    return table
-
-
-def _scrub_raw(raw: str, endpoint: Endpoint, key: bytes) -> str:
-    """Quarantined payloads are kept for diagnosis, but never with personal data in clear."""
-    try:
-        record = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return raw
-    if isinstance(record, dict):
-        for name, kind in endpoint.pii.items():
-            parent, _, child = name.partition("__")
-            holder = record.get(parent) if child else record
-            leaf = child or name
-            if isinstance(holder, dict) and isinstance(holder.get(leaf), str):
-                holder[leaf] = pseudonymise(kind, holder[leaf], key)
-    return orjson.dumps(record).decode()
-
-
 def _with_meta(table: pa.Table, system: str, batch_id: str, extracted_at: datetime, page: int) -> pa.Table:
+    """The lineage columns, one value each: built as repeated scalars (no per-row Python)."""
     n = table.num_rows
-    table = table.append_column("_system", pa.array([system] * n, pa.string()))
-    table = table.append_column("_batch_id", pa.array([batch_id] * n, pa.string()))
-    table = table.append_column("_extracted_at", pa.array([extracted_at] * n, pa.timestamp("us", tz="UTC")))
-    return table.append_column("_page", pa.array([page] * n, pa.int64()))
-
-
-def _children(parent: pa.Table, endpoint: Endpoint, child: Child) -> pa.Table:
-    lists = parent[child.list_field].combine_chunks()
-    parent_index = pc.list_parent_indices(lists)
-    flat = pc.list_flatten(lists)
-    offsets = lists.offsets.to_numpy()[:-1]
-    ordinal = pa.array(range(len(flat)), pa.int64()) if len(flat) else pa.array([], pa.int64())
-    ordinal = pc.subtract(ordinal, pc.take(pa.array(offsets, pa.int64()), parent_index))
-    table = pa.Table.from_arrays([flat.field(i) for i in range(flat.type.num_fields)],
-                                 names=[f.name for f in flat.type])
-    table = table.append_column(child.parent_key_as, pc.take(parent[endpoint.key], parent_index))
-    for name in child.inherit:
-        table = table.append_column(name, pc.take(parent[name], parent_index))
-    table = table.append_column("_parent_cursor", pc.take(parent[endpoint.cursor_field], parent_index))
-    table = table.append_column("_ordinal", ordinal)
-    return _with_meta_like(table, parent, parent_index)
-
-
-def _with_meta_like(table: pa.Table, parent: pa.Table, index) -> pa.Table:
-    for name in _META:
-        table = table.append_column(name, pc.take(parent[name], index))
+    for name, value in (("_system", pa.scalar(system, pa.string())), ("_batch_id", pa.scalar(batch_id, pa.string())),
+                        ("_extracted_at", pa.scalar(extracted_at, pa.timestamp("us", tz="UTC"))),
+                        ("_page", pa.scalar(page, pa.int64()))):
+        table = table.append_column(name, pa.repeat(value, n))
     return table
 
 
@@ -143,45 +88,6 @@ def _quarantine_table(rows: list[tuple[str | None, str, str]], system: str, batc
                       "_reason": pa.array([r[1] for r in rows], pa.string()),
                       "_raw": pa.array([r[2] for r in rows], pa.string())})
     return _with_meta(table, system, batch_id, extracted_at, page)
-
-
-def _bounds(source: Source, rule: Plausibility, window: Window) -> tuple[object, object]:
-    if rule is Plausibility.NON_NEGATIVE:
-        return 0, None
-    latest = window.end + (timedelta(days=1) if rule is Plausibility.EVENT_TIME else timedelta(days=5 * 366))
-    # the sources' date strings sort as their moments (fixed-width, one offset), so bounds compare as text
-    return source.cursor_format.format(EARLIEST), source.cursor_format.format(latest)
-
-
-def _implausible(records: pa.Table, source: Source, endpoint: Endpoint,
-                 window: Window) -> tuple[pa.Table, list[tuple[str, str, str]]]:
-    """Split off records whose values cannot be true (far-future or pre-2000 dates, negative durations)."""
-    if not endpoint.plausible or records.num_rows == 0:
-        return records, []
-    flags = {}
-    for name, rule in endpoint.plausible.items():
-        low, high = _bounds(source, rule, window)
-        column = records[name]
-        bad = pc.less(column, pa.scalar(low, column.type))
-        if high is not None:
-            bad = pc.or_(bad, pc.greater(column, pa.scalar(high, column.type)))
-        flags[name] = (pc.fill_null(bad, False), low, high)
-    mask = None
-    for bad, _, _ in flags.values():
-        mask = bad if mask is None else pc.or_(mask, bad)
-    if not pc.any(mask).as_py():
-        return records, []
-    rejected = []
-    for row in records.filter(mask).to_pylist():
-        name, (_, low, high) = next((n, f) for n, f in flags.items() if _outside(row[n], f[1], f[2]))
-        limits = f"not below {low}" if high is None else f"between {low} and {high}"
-        rejected.append((str(row[endpoint.key]), f"field {name}: implausible value {row[name]!r} (must be {limits})",
-                         orjson.dumps(row, default=str).decode()))
-    return records.filter(pc.invert(mask)), rejected
-
-
-def _outside(value, low, high) -> bool:
-    return value is not None and (value < low or (high is not None and value > high))
 
 
 def _dedupe(writer: BatchWriter, key: str, cursor: str) -> int:
@@ -273,6 +179,7 @@ class _EndpointRun:
         self.system, self.entity, self.settings, self.window, self.config = system, entity, settings, window, config
         self.source = SOURCES[system]
         self.endpoint = self.source.endpoint(entity)
+        self.context = PageContext(system, entity, window.start, window.end, config.missing_field)
         self.key = settings.pii_key.encode()
         self.extracted_at = datetime.now(UTC)
         # configuration errors (trust store, revocation list) surface before anything is fetched or written
@@ -299,11 +206,12 @@ class _EndpointRun:
         n = len(self.batches)
         self.batch_id = self.window.batch_id if n == 0 else f"{self.window.batch_id}~{n:03d}"
         landing, system = self.settings.landing_dir, self.system.value
-        self.writers = {self.entity: BatchWriter(landing, system, self.entity, self.batch_id)}
+        self.writers = {self.entity: BatchWriter(landing, system, self.entity, self.batch_id, gather_rows=GATHER_ROWS)}
         for child in self.endpoint.children:
-            self.writers[child.entity] = BatchWriter(landing, system, child.entity, self.batch_id)
+            self.writers[child.entity] = BatchWriter(landing, system, child.entity, self.batch_id,
+                                                     gather_rows=GATHER_ROWS)
         self.quarantine = BatchWriter(self.settings.quarantine_dir, system, self.entity, self.batch_id,
-                                      journal_root=landing)
+                                      journal_root=landing, gather_rows=GATHER_ROWS)
         self.counts = {"fetched": 0, "written": 0, "quarantined": 0, "duplicates_dropped": 0}
         self.drift: dict[str, int] = {}
         self.batch_keys: set[str] = set()
@@ -327,20 +235,38 @@ class _EndpointRun:
 
     # ---- fetching ------------------------------------------------------------------------------
     def _fetcher(self, client: SourceClient):
+        """`fetch(params) -> _Fetched`. Pages of at least `ExtractConfig.worker_min_bytes` are prepared in the
+        worker processes (the pool starts at the first such page; their envelope is read here when paging
+        needs it); smaller ones here, with the module's `parse_page`. A page a worker could not prepare (a body it found corrupt, a lost worker)
+        is requested again and prepared here, with the client's retries."""
         window_params = self.source.window_query(self.window.start, self.window.end)
         breaker = _Breaker(self.system.value, self.endpoint.path, self.config)
-        source, endpoint, missing = self.source, self.endpoint, self.config.missing_field
+        ctx, config, key = self.context, self.config, self.key
+        decoder = _envelope_decoder(self.source)
 
-        def fetch(params: dict) -> Page:
+        def get(params: dict, receive):
             while True:
                 try:
-                    return client.get(endpoint.path, {**window_params, **params},
-                                      lambda body: parse_page(body, source, endpoint, missing))
+                    return client.get(self.endpoint.path, {**window_params, **params}, receive)
                 except SourceUnavailableError as exc:
                     breaker.failed(params, exc)  # raises CircuitOpen once the run's budget is spent
                     client.pause()
 
-        return fetch
+        def here(params: dict) -> _Fetched:
+            return get(params, lambda body: _Fetched(params, prepare_page(body, ctx, key, parse=parse_page)))
+
+        def read_envelope(body: bytes) -> tuple[int | None, str | None]:
+            return self.source.paging.read_envelope(msgspec.structs.asdict(decoder.decode(body)))
+
+        def receive(params: dict, body: bytes) -> _Fetched:
+            if config.parse_workers == 0 or len(body) < config.worker_min_bytes:
+                return _Fetched(params, prepare_page(body, ctx, key, parse=parse_page))
+            pool = shared_pool(config.parse_workers)  # started at the first large page, then kept by the process
+            return _Fetched(params, future=pool.submit(prepare_page, body, ctx, key), body=body,
+                            envelope=read_envelope, again=lambda: here(params).result())
+
+        self.in_flight = max(1, _IN_FLIGHT_PER_WORKER * config.parse_workers)
+        return lambda params: get(params, lambda body: receive(params, body))
 
     @property
     def distinct(self) -> int:
@@ -378,20 +304,41 @@ class _EndpointRun:
             return exc
 
     def _one_pass(self, fetch, start: Resume | None) -> None:
+        """Land the pages in order while later ones are fetched and prepared (at most `in_flight` ahead).
+        Pages fetched before a failure are landed before it is raised, as when they were landed one by one."""
         size = min(self.config.page_size or self.source.max_page_size, self.source.max_page_size)
+        pending: deque[tuple[_Fetched, Resume]] = deque()
         try:
-            for page, after in self.source.paging.pages(fetch, size, self.config.prefetch_pages, start):
-                self.land_page(page)
-                self.resume_after = after
-                if self.batch_pages >= self.config.checkpoint_pages:
-                    self._checkpoint(after)
+            for fetched, after in self.source.paging.pages(fetch, size, self.config.prefetch_pages, start):
+                pending.append((fetched, after))
+                while pending and (len(pending) > self.in_flight or pending[0][0].done):
+                    self._land(*pending.popleft())
+            self._land_all(pending)
         except SourceRequestError as exc:
             if start is None or exc.status != 400:
                 raise
+            self._land_all(pending)
             # a token from before the restart the source no longer honours: page the window from its start
             log.warning("%s %s: resume point %s refused (%s); paging window %s from its first page",
                         self.system.value, self.entity, start, exc, self.window.batch_id)
             self._one_pass(fetch, None)
+            return
+        except CircuitOpen:
+            self._land_all(pending)
+            raise
+        finally:
+            for fetched, _ in pending:  # a failed pass: pages still queued for a worker are not prepared
+                fetched.cancel()
+
+    def _land_all(self, pending: deque) -> None:
+        while pending:
+            self._land(*pending.popleft())
+
+    def _land(self, fetched: _Fetched, after: Resume) -> None:
+        self.land_page(fetched.result())
+        self.resume_after = after
+        if self.batch_pages >= self.config.checkpoint_pages:
+            self._checkpoint(after)
 
     def _checkpoint(self, after: Resume) -> None:
         self.commit(None, final=False)
@@ -404,45 +351,38 @@ class _EndpointRun:
                                          self.pages, self.passes))
 
     # ---- one page ------------------------------------------------------------------------------
-    def land_page(self, page: Page) -> None:
+    def land_page(self, page: Prepared) -> None:
         self.pages += 1
         self.batch_pages += 1
         if self.reported_total is None and page.total is not None:
             self.reported_total = page.total
         self.counts["fetched"] += page.fetched
-        records, implausible = _implausible(page.records, self.source, self.endpoint, self.window)
-        self._quarantine(page.quarantined + implausible)
-        records = self._count_drift(records)
+        self._quarantine(page.rejected, page.rejected_cursors)
+        for name, n in page.drift.items():
+            self.drift[name] = self.drift.get(name, 0) + n
+        records = page.records
         if records.num_rows == 0:
             return
         self._note_keys_and_cursor(records)
-        records = _with_meta(records, self.system.value, self.batch_id, self.extracted_at, self.pages)
         for child in self.endpoint.children:
-            rows = _children(records, self.endpoint, child)
+            rows = self._with_meta(page.children[child.entity])
             if child.verify_signatures:
                 rows = self.verifier.verify_table(rows)
             self.writers[child.entity].write(rows)
-        records = records.drop_columns([c.list_field for c in self.endpoint.children])
-        self.writers[self.entity].write(_pseudonymise(_flatten_structs(records), self.endpoint.pii, self.key))
+        self.writers[self.entity].write(self._with_meta(records))
 
-    def _quarantine(self, rejected: list[tuple[str | None, str, str]]) -> None:
+    def _with_meta(self, table: pa.Table) -> pa.Table:
+        return _with_meta(table, self.system.value, self.batch_id, self.extracted_at, self.pages)
+
+    def _quarantine(self, rejected: list[Rejected], cursors: list[str | None]) -> None:
         if not rejected:
             return
-        rows = [(k, reason, _scrub_raw(raw, self.endpoint, self.key)) for k, reason, raw in rejected]
-        self.quarantined += [(k, _cursor_of(raw, self.endpoint)) for k, _, raw in rejected]
+        self.quarantined += [(k, cursor) for (k, _, _), cursor in zip(rejected, cursors, strict=True)]
         self.seen_quarantined.update(k for k, _, _ in rejected if k is not None)
         self.keyless_quarantined += sum(1 for k, _, _ in rejected if k is None)
-        self.quarantine.write(_quarantine_table(rows, self.system.value, self.batch_id, self.extracted_at,
+        self.quarantine.write(_quarantine_table(rejected, self.system.value, self.batch_id, self.extracted_at,
                                                 self.pages))
-        self.counts["quarantined"] += len(rows)
-
-    def _count_drift(self, records: pa.Table) -> pa.Table:
-        if "_extra_fields" not in records.column_names:
-            return records.append_column("_extra_fields", pa.nulls(records.num_rows, pa.string()))
-        for text in records["_extra_fields"].drop_null().to_pylist():
-            for name in orjson.loads(text):
-                self.drift[name] = self.drift.get(name, 0) + 1
-        return records
+        self.counts["quarantined"] += len(rejected)
 
     def _note_keys_and_cursor(self, records: pa.Table) -> None:
         keys = records[self.endpoint.key].to_pylist()
@@ -457,6 +397,8 @@ class _EndpointRun:
     # ---- the end -------------------------------------------------------------------------------
     def commit(self, circuit: CircuitOpen | None, final: bool = True) -> None:
         """De-duplicate, write every manifest and make the open batch's entities visible at once."""
+        for writer in [*self.writers.values(), self.quarantine]:
+            writer.close()
         parent = self.writers[self.entity]
         if self.duplicates:
             self.counts["duplicates_dropped"] = _dedupe(parent, self.endpoint.key, self.endpoint.cursor_field)
@@ -516,6 +458,63 @@ class _EndpointRun:
                         dict(self.window_drift), self.child_rows, self.quarantined, complete)
 
 
+class _Fetched:
+    """A received page: its envelope values (what paging needs next) and its preparation, done here or
+    pending in a worker process. The envelope of a page sent to a worker is read from its body only
+    when paging asks for it (every cursor page; only the first of page-number paging)."""
+
+    def __init__(self, params: dict, prepared: Prepared | None = None, *, future=None, body: bytes | None = None,
+                 envelope=None, again=None) -> None:
+        self.params, self._prepared, self._future, self._again = params, prepared, future, again
+        self._body, self._envelope = body, envelope  # envelope: body -> (total, next cursor)
+        self._read: tuple[int | None, str | None] | None = None
+
+    @property
+    def total(self) -> int | None:
+        return self._values()[0]
+
+    @property
+    def next_cursor(self) -> str | None:
+        return self._values()[1]
+
+    def _values(self) -> tuple[int | None, str | None]:
+        if self._prepared is not None:
+            return self._prepared.total, self._prepared.next_cursor
+        if self._read is None:
+            try:
+                self._read = self._envelope(self._body)
+            except (msgspec.DecodeError, msgspec.ValidationError):  # not plain JSON: the full parse decides
+                prepared = self.result()
+                self._read = prepared.total, prepared.next_cursor
+            self._body = None
+        return self._read
+
+    @property
+    def done(self) -> bool:
+        return self._future is None or self._future.done()
+
+    def cancel(self) -> None:
+        if self._future is not None:
+            self._future.cancel()
+
+    def result(self) -> Prepared:
+        if self._prepared is None:
+            try:
+                self._prepared = self._future.result()
+            except (CorruptResponse, WorkerLost) as exc:
+                log.warning("page %s could not be prepared in a worker (%s); requesting it again", self.params, exc)
+                self._prepared = self._again()
+            self._future = self._again = self._body = None
+        return self._prepared
+
+
+def _envelope_decoder(source: Source) -> msgspec.json.Decoder:
+    """Reads only the envelope's paging fields of a body (validating the JSON, skipping the records)."""
+    fields = [(name, int | None if pa.types.is_integer(kind) else str | None, None)
+              for name, kind in source.paging.envelope_fields]
+    return msgspec.json.Decoder(msgspec.defstruct(f"{source.system.name.title()}Envelope", fields))
+
+
 class CircuitOpen(RuntimeError):
     """An endpoint kept failing after its per-request retries until the run's retry budget was spent.
     The pages fetched before are committed (manifest `partial`), the high-water mark moves past
@@ -539,16 +538,6 @@ class _Breaker:
                               "resumes after them") from exc
         log.warning("%s %s: page %s failed after its retries (%s); re-requesting it (%d of the run's budget left)",
                     self.system, self.path, params, exc, left)
-
-
-def _cursor_of(raw: str, endpoint: Endpoint) -> str | None:
-    """The record's update time as sent, if the quarantined payload still has one."""
-    try:
-        record = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return None
-    value = record.get(endpoint.cursor_field) if isinstance(record, dict) else None
-    return value if isinstance(value, str) else None
 
 
 NO_KEY = "<no key>"  # quarantined records without a key are tracked by their window only

@@ -10,6 +10,9 @@ from simulators.world import WorldConfig, build_world
 FAST_RETRY = ExtractConfig(read_timeout_s=0.6, connect_timeout_s=1.0, page_size=300,
                            retry=RetryPolicy(max_attempts=12, backoff_base_s=0.01, backoff_cap_s=0.05,
                                              retry_after_cap_s=0.05))
+# Pages parsed in this process: a test that monkeypatches `extractors.run.parse_page` (a source sending
+# bad values) would not reach the worker processes, which import the real one.
+IN_PROCESS = replace(FAST_RETRY, parse_workers=0)
 
 
 @pytest.fixture(scope="module")

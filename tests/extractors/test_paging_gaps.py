@@ -25,7 +25,7 @@ from extractors.http import SourceUnavailableError
 from extractors.run import CircuitOpen, Window, extract_endpoint, extract_system
 from extractors.state import Rework, ReworkLedger
 from simulators.http.faults import FaultConfig
-from tests.extractors.conftest import FAST_RETRY
+from tests.extractors.conftest import FAST_RETRY, IN_PROCESS
 from tests.extractors.test_extract import landed, world_keys
 
 ALL_TIME = Window(datetime(2000, 1, 1), datetime(2030, 1, 1))
@@ -139,7 +139,7 @@ def test_records_quarantined_before_the_circuit_opens_are_registered_and_heal(cl
     monkeypatch.setattr(run_module, "parse_page", parse)
     monkeypatch.setattr(run_module.SourceClient, "get", get)
     with pytest.raises(CircuitOpen):
-        extract_endpoint(SourceSystem.WARD, "dossiers", settings, url, config=replace(FAST_RETRY, retry_budget=0))
+        extract_endpoint(SourceSystem.WARD, "dossiers", settings, url, config=replace(IN_PROCESS, retry_budget=0))
     items = ReworkLedger(settings.state_dir, "ward_one_stop").items()
     assert [(i.kind, i.keys) for i in items] == [(Rework.QUARANTINE, [first_page[2]])]
     monkeypatch.undo()

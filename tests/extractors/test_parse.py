@@ -59,6 +59,18 @@ def test_a_record_lacking_a_declared_field_is_quarantined_never_null_filled():
         ("NO-CHANNEL", "declared field KenhThucHien is missing from the record")]
 
 
+def test_a_lacking_field_is_found_where_strings_hold_quote_colon_and_its_column_has_nulls_elsewhere():
+    """The absent-field test counts `":` in the body: one inside a string (always `\\":`) must not
+    make up for a member missing elsewhere, nor must other records' explicit nulls."""
+    tricky = {**GOOD, "MaHoSo": "TRICKY", "TenTTHC": 'he said "NgayTra": null', "KenhThucHien": None}
+    lacking = {k: v for k, v in {**GOOD, "MaHoSo": "NO-CHANNEL"}.items() if k != "KenhThucHien"}
+    page = parse_page(body([GOOD, tricky, lacking]), DISTRICT, DISTRICT.endpoint("dossiers"))
+    assert page.records["MaHoSo"].to_pylist() == [GOOD["MaHoSo"], "TRICKY"]
+    assert page.records["TenTTHC"].to_pylist()[1] == 'he said "NgayTra": null'
+    assert [(k, r) for k, r, _ in page.quarantined] == [
+        ("NO-CHANNEL", "declared field KenhThucHien is missing from the record")]
+
+
 def test_page_policy_quarantines_the_whole_page():
     lacking = {k: v for k, v in {**GOOD, "MaHoSo": "NO-CHANNEL"}.items() if k != "KenhThucHien"}
     page = parse_page(body([GOOD, lacking]), DISTRICT, DISTRICT.endpoint("dossiers"),

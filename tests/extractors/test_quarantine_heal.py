@@ -14,7 +14,7 @@ from extractors import run as run_module
 from extractors.run import extract_endpoint, extract_system
 from extractors.state import Rework, ReworkLedger
 from simulators.http.faults import FaultConfig
-from tests.extractors.conftest import FAST_RETRY
+from tests.extractors.conftest import FAST_RETRY, IN_PROCESS
 from tests.extractors.test_extract import ALL_TIME, landed, quarantined, world_keys
 
 
@@ -57,7 +57,7 @@ def test_a_far_future_date_is_quarantined_with_its_rule_and_heals_when_the_sourc
     url = cluster.base_url(SourceSystem.DISTRICT)
     victim = sorted(world_keys(cluster.world, "serve_district_one_stop__dossiers"))[7]
     monkeypatch.setattr(run_module, "parse_page", _with("NgayTiepNhan", "29990101000000", victim))
-    extract_system(SourceSystem.DISTRICT, settings, url, config=FAST_RETRY)
+    extract_system(SourceSystem.DISTRICT, settings, url, config=IN_PROCESS)
     files = list((settings.quarantine_dir / "district_one_stop" / "dossiers").glob("batch=*/part-*.parquet"))
     reasons = duckdb.execute("select _key, _reason from read_parquet(?)", [[str(f) for f in files]]).fetchall()
     assert reasons == [(victim, "field NgayTiepNhan: implausible value '29990101000000' (must be between "
@@ -72,7 +72,7 @@ def test_a_far_future_date_is_quarantined_with_its_rule_and_heals_when_the_sourc
 
 def test_a_window_that_never_heals_is_declared_dead_and_reported(cluster, settings, monkeypatch):
     url = cluster.base_url(SourceSystem.WARD)
-    config = replace(FAST_RETRY, rework_dead_after=3)
+    config = replace(IN_PROCESS, rework_dead_after=3)
     monkeypatch.setattr(run_module, "parse_page", _with("duration_working_days", -30))
     extract_system(SourceSystem.WARD, settings, url, config=config)
     procedures = world_keys(cluster.world, "serve_ward_one_stop__procedures")
