@@ -20,7 +20,7 @@ from pathlib import Path
 from cchc.landing_layout import MANIFEST, list_batches
 from cchc.settings import Settings
 from expectations.framework import AuditResult
-from expectations.store import record_audit
+from expectations.store import record_audit, record_basis
 from warehouse import exports, quality_report, release_file
 
 PUBLIC_SCHEMA = "marts"
@@ -144,6 +144,8 @@ def publish(settings: Settings, candidate: Path, gated: GatedAudit, *, dbt_summa
     _point_published_at(settings, release_id)
     record_audit(settings.data_dir / "audits", audit.results, outcome="published", audit_id=release_id,
                  release_id=release_id)
+    if audit.basis is not None:  # what the next audit combines with: this release holds the marts it judged
+        record_basis(settings.data_dir / "audits", release_id, release_id, audit.basis)
     _prune(settings, keep)
     return release_id
 
