@@ -49,9 +49,19 @@ class LatestInLanding:
 
 @dataclass(frozen=True)
 class MartRows:
-    """A row-level suite that reads only candidate marts, written with `{marts}` for the schema. The
-    changed rows are the multiset difference, both ways, between its rows on the candidate and on the last
-    published release (which holds exactly the marts that audit judged)."""
+    """A row-level suite over one candidate mart that the build rewrites row by row, each row stamped with
+    the newest landed batch it was built from (`version`, e.g. `fct_dossier.source_batch_id`).
+
+    GX validates the rows stamped after the newest stamp of the last published release (`changed`, with
+    `{since}` for that stamp): what the build rewrote since. The tolerance is judged on whole-table
+    totals that DuckDB counts in one aggregate (`totals`: one row per checked column with element,
+    missing and unexpected counts, as GX counts them), so rows the build did not stamp cannot escape it;
+    tests/gate/test_incremental_gate.py holds the totals to GX's own over the whole table."""
+
+    table: str
+    version: str
+    changed: str
+    totals: str
 
 
 @dataclass

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from expectations import incremental
-from expectations.framework import AuditResult, CheckResult, Severity, Suite
+from expectations.framework import AuditResult, CheckResult, MartRows, Severity, Suite
 from expectations.incremental import Plan
 from expectations.suites import SUITES
 
@@ -111,7 +111,7 @@ def run_suite(context, con: duckdb.DuckDBPyConnection, suite: Suite, landing: Pa
     """One suite over all its rows, chunk by chunk. Any error becomes a failed check naming the suite
     (fail-closed)."""
     try:
-        merged = _validate_query(context, con, suite, suite.sql.format(landing=landing, marts="marts"))
+        merged = _validate_query(context, con, suite, suite.sql.format(landing=landing))
     except Exception as exc:  # noqa: BLE001 - fail closed, whatever went wrong
         return _errored(suite, exc)
     return [_settle(check) for check in merged.values()]
@@ -122,6 +122,10 @@ def run_suite_incrementally(context, con: duckdb.DuckDBPyConnection, suite: Suit
     """One suite over the rows that changed since the basis, combined with its stored totals
     (expectations/incremental.py); None when it has to run in full instead."""
     try:
+        if isinstance(suite.delta, MartRows):
+            changed, totals = incremental.mart_changes(con, suite)
+            rows = _validate_query(context, con, suite, changed, empty_too=False)
+            return incremental.settle_mart(suite, base, rows, totals)
         queries = incremental.changed_rows(plan, suite, landing)
         if queries is None:  # nothing this suite reads changed: the stored totals are today's
             return incremental.combine(suite, base, {}, {})

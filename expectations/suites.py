@@ -94,11 +94,18 @@ SUITES: list[Suite] = [
     # error severity (the build fails, nothing is published); the suites here judge what a dbt test cannot
     # state exactly: tolerances, reconciliations with the landing zone, drift and freshness (docs/gate.md).
     Suite("fct_dossier_due_after_receipt", Severity.FAIL, "marts.fct_dossier",
-          "select received_at, due_at from {marts}.fct_dossier",
+          "select received_at, due_at from marts.fct_dossier",
           lambda: [_gxe().ExpectColumnPairValuesAToBeGreaterThanB(column_A="due_at", column_B="received_at",
                                                                  or_equal=True, ignore_row_if="either_value_is_missing",
                                                                  mostly=0.999)],
-          delta=MartRows()),
+          delta=MartRows(
+              "fct_dossier", "source_batch_id",
+              "select received_at, due_at from marts.fct_dossier where source_batch_id > {since}",
+              # GX's counts for this pair expectation: every row is an element, a row with either value
+              # missing is missing (ignored), a pair with due_at before received_at is unexpected
+              "select 'due_at' as \"column\", count(*) as element_count, "
+              "count(*) filter (where received_at is null or due_at is null) as missing_count, "
+              "count(*) filter (where due_at < received_at) as unexpected_count from marts.fct_dossier")),
     # every signature verified by the extractor (docs/signatures.md): none left without a known status
     Suite("signatures_all_verified", Severity.FAIL, "marts.fct_document_signature",
           "select count(*) filter (where verification_status is null or verification_status not in ("
