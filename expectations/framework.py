@@ -29,7 +29,7 @@ class Suite:
     chunk_rows: int = 500_000  # row chunks for row-level suites; aggregates return a few rows
     # how an incremental audit finds the rows that changed since the last published audit (docs/gate.md,
     # "The gate scales with the change"); None: the suite always runs in full (aggregates, cheap in DuckDB)
-    delta: LatestInLanding | MartRows | None = None
+    delta: LatestInLanding | MartRows | NewBatches | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,17 @@ class MartRows:
     version: str
     changed: str
     totals: str
+
+
+@dataclass(frozen=True)
+class NewBatches:
+    """A suite that sums a count per landed batch which must be 0 (e.g. keys twice in one batch). Landed
+    batches never change (their manifests are hashed into the basis), so when the last published audit
+    passed it, only the batches landed since can make it fail: `sql` reads them as `{rows[system/entity]}`
+    for each entity in `entities`."""
+
+    entities: tuple[tuple[str, str], ...]
+    sql: str
 
 
 @dataclass

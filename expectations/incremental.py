@@ -12,7 +12,8 @@ over chunks), so for a multiset of rows that lost the rows `old` and gained the 
 
 and the tolerance is judged on that total exactly as the full audit judges its summed chunks. For
 `LatestInLanding` suites (expectations/framework.py) `old` and `new` are the latest versions, before and
-after, of the keys in the batches landed since the basis. A `MartRows` suite is cheaper still: GX
+after, of the keys in the batches landed since the basis. A `NewBatches` suite (a per-batch count that must be 0) reads only the batches
+landed since a basis that passed it. A `MartRows` suite is cheaper still: GX
 validates the rows the build stamped after the base release's newest stamp, and DuckDB counts the
 whole table's totals in one aggregate (a diff of the table against the release would cost a pass over
 both). Everything else — a suite without a delta,
@@ -138,6 +139,20 @@ def mart_changes(con: duckdb.DuckDBPyConnection, suite: Suite) -> tuple[str, dic
     totals = {column: (elements, missing, unexpected)
               for column, elements, missing, unexpected in con.execute(delta.totals).fetchall()}
     return changed, totals
+
+
+def new_batches_query(plan: Plan, suite: Suite, landing: Path) -> str | None:
+    """A `NewBatches` suite over the batches landed since the basis (an entity without any: no rows), or
+    None when none landed for any of its entities."""
+    delta = suite.delta
+    rows, anything = {}, False
+    for system, entity in delta.entities:
+        added = _paths(landing, plan.new_batches(system, entity))
+        anything = anything or bool(added)
+        shape = added or _paths(landing, plan.batches(system, entity))[:1]  # its columns, none of its rows
+        rows[f"{system}/{entity}"] = (f"(select * from read_parquet({_sql_list(shape)}, union_by_name = true)"
+                                      f"{'' if added else ' limit 0'})")
+    return delta.sql.format(rows=rows) if anything else None
 
 
 def attach_base(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cchc.landing_layout import landing_glob, manifest_glob, read_landed, read_latest
 from cchc.vocabularies import SignatureStatus
-from expectations.framework import LatestInLanding, MartRows, Severity, Suite
+from expectations.framework import LatestInLanding, MartRows, NewBatches, Severity, Suite
 
 
 def _gxe():
@@ -54,6 +54,12 @@ LANDING_ROWS_VS_MANIFESTS = (
     "where written is not null or landed is not null")
 
 
+def duplicate_keys(district_rows: str, ward_rows: str) -> str:
+    """Dossier keys landed twice in one batch, over the given rows of each one-stop system."""
+    return (f"select (select count(*) - count(distinct (\"MaHoSo\", _batch_id)) from {district_rows}) + "
+            f"(select count(*) - count(distinct (id, _batch_id)) from {ward_rows}) as duplicate_keys")
+
+
 def zero(column: str):
     """An aggregate query returns one row; its column must be 0."""
     return lambda: [_gxe().ExpectColumnValuesToBeBetween(column=column, min_value=0, max_value=0)]
@@ -62,11 +68,10 @@ def zero(column: str):
 SUITES: list[Suite] = [
     # ---- landing batches ------------------------------------------------------------------
     Suite("landing_dossier_keys_unique_per_batch", Severity.FAIL, "landing dossiers",
-          "select (select count(*) - count(distinct (\"MaHoSo\", _batch_id)) from "
-          + landed("district_one_stop", "dossiers") + ") + "
-          "(select count(*) - count(distinct (id, _batch_id)) from "
-          + landed("ward_one_stop", "dossiers") + ") as duplicate_keys",
-          zero("duplicate_keys")),
+          duplicate_keys(landed("district_one_stop", "dossiers"), landed("ward_one_stop", "dossiers")),
+          zero("duplicate_keys"),
+          delta=NewBatches((("district_one_stop", "dossiers"), ("ward_one_stop", "dossiers")),
+                           duplicate_keys("{rows[district_one_stop/dossiers]}", "{rows[ward_one_stop/dossiers]}"))),
     Suite("landing_district_domains", Severity.FAIL, "landing district_one_stop.dossiers (latest versions)",
           latest(DISTRICT_LATEST),
           lambda: [_gxe().ExpectColumnValuesToBeInSet(column="KenhThucHien", value_set=[1, 2, 3], mostly=0.999),

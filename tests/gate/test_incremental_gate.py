@@ -26,7 +26,7 @@ from warehouse.build import build_candidate
 from warehouse.pipeline import audit_candidate
 from warehouse.publish import gate, publish
 
-ROW_LEVEL = {"landing_district_domains", "landing_ward_domains", "landing_signature_types",
+ROW_LEVEL = {"landing_dossier_keys_unique_per_batch", "landing_district_domains", "landing_ward_domains", "landing_signature_types",
              "fct_dossier_due_after_receipt"}
 
 
@@ -134,6 +134,16 @@ def test_incremental_audit_judges_as_the_full_audit(fresh):
     assert not district["KenhThucHien"].success and district["KenhThucHien"].unexpected_count == bad
     assert {c.suite for c in full.failed} == {c.suite for c in incremental.failed} == {
         "fct_dossier_due_after_receipt", "landing_district_domains"}
+
+    # 4. a ward batch carries one dossier twice: keys are unique per batch only in the old batches
+    ward = read_latest(settings.landing_dir, "ward_one_stop", "dossiers", "id", "updated_at",
+                       hive_partitioning="false")
+    land_batch(settings.landing_dir, "ward_one_stop", "dossiers", "20240703T000000_20240704T000000",
+               f"select * replace ('2024-07-03T10:00:00+07:00' as updated_at, '20240703T000000_20240704T000000' "
+               f"as _batch_id) from (select w.* from (select * from ({ward}) order by id limit 1) w, range(2))")
+    full, incremental = full_and_incremental(settings, candidate)
+    assert {c.suite for c in full.failed} == {c.suite for c in incremental.failed} == {
+        "fct_dossier_due_after_receipt", "landing_district_domains", "landing_dossier_keys_unique_per_batch"}
 
 
 def test_a_rewritten_batch_sends_the_audit_back_to_full(fresh):
