@@ -153,3 +153,14 @@ def test_a_rewritten_batch_sends_the_audit_back_to_full(fresh):
     manifest.write_text(manifest.read_text() + "\n")  # same batch name, other bytes: its counts no longer hold
     again = audit_candidate(settings, candidate)
     assert set(again.basis["modes"].values()) == {"full"}
+
+
+def test_a_base_release_without_the_stamp_column_runs_that_suite_in_full(fresh):
+    settings, candidate = fresh
+    release = publish(settings, candidate, gate(settings, audit_candidate(settings, candidate)))
+    con = duckdb.connect(str(settings.data_dir / "releases" / release / "cchc.duckdb"))
+    con.execute("alter table marts.fct_dossier drop column source_batch_id")  # as a release of older code
+    con.close()
+    again = audit_candidate(settings, candidate)
+    assert again.basis["modes"]["fct_dossier_due_after_receipt"] == "full"
+    assert outcomes(again) == outcomes(audit_candidate(settings, candidate, full=True))
