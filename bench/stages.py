@@ -132,10 +132,12 @@ def gate(settings: Settings) -> dict:
     from warehouse.pipeline import audit_and_gate
 
     started = time.perf_counter()
-    gated = audit_and_gate(settings, name="bench")
+    gated = audit_and_gate(settings, name="bench")  # incremental from the last published audit, if any
     seconds = time.perf_counter() - started
     gated.save(settings.data_dir / "audits" / "bench.json")
-    return {**gated.result.summary(), "seconds": round(seconds, 2)}
+    modes = (gated.result.basis or {}).get("modes", {})
+    return {**gated.result.summary(), "seconds": round(seconds, 2),
+            "incremental_suites": sorted(name for name, mode in modes.items() if mode == "incremental")}
 
 
 def publish(settings: Settings) -> dict:
@@ -146,7 +148,9 @@ def publish(settings: Settings) -> dict:
     audit = GatedAudit.load(settings.data_dir / "audits" / "bench.json")
     started = time.perf_counter()
     release = publish_release(settings, candidate_path(settings), audit)
-    return {"seconds": round(time.perf_counter() - started, 2), "release": release}
+    manifest = json.loads((settings.data_dir / "releases" / release / "release.json").read_text())
+    return {"seconds": round(time.perf_counter() - started, 2), "release": release,
+            "marts_copied_as": manifest["marts_copied_as"]}
 
 
 def incremental(settings: Settings) -> dict:

@@ -27,6 +27,52 @@ class Suite:
     sql: str  # read-only query; may use {landing} for the landing directory
     expectations: Callable[[], list]  # builds GX expectation objects (GX imported lazily)
     chunk_rows: int = 500_000  # row chunks for row-level suites; aggregates return a few rows
+    # how an incremental audit finds the rows that changed since the last published audit (docs/gate.md,
+    # "The gate scales with the change"); None: the suite always runs in full (aggregates, cheap in DuckDB)
+    delta: LatestInLanding | MartRows | NewBatches | None = None
+
+
+@dataclass(frozen=True)
+class LatestInLanding:
+    """A row-level suite over the latest version of each landed record of one entity (as staging keeps it).
+
+    A key's latest version can only change when a batch carrying that key lands, so the changed rows are
+    the keys of the batches landed since the last published audit: their latest version then (old) and now
+    (new)."""
+
+    system: str
+    entity: str
+    key: str
+    cursor: str
+    columns: str
+
+
+@dataclass(frozen=True)
+class MartRows:
+    """A row-level suite over one candidate mart that the build rewrites row by row, each row stamped with
+    the newest landed batch it was built from (`version`, e.g. `fct_dossier.source_batch_id`).
+
+    GX validates the rows stamped after the newest stamp of the last published release (`changed`, with
+    `{since}` for that stamp): what the build rewrote since. The tolerance is judged on whole-table
+    totals that DuckDB counts in one aggregate (`totals`: one row per checked column with element,
+    missing and unexpected counts, as GX counts them), so rows the build did not stamp cannot escape it;
+    tests/gate/test_incremental_gate.py holds the totals to GX's own over the whole table."""
+
+    table: str
+    version: str
+    changed: str
+    totals: str
+
+
+@dataclass(frozen=True)
+class NewBatches:
+    """A suite that sums a count per landed batch which must be 0 (e.g. keys twice in one batch). Landed
+    batches never change (their manifests are hashed into the basis), so when the last published audit
+    passed it, only the batches landed since can make it fail: `sql` reads them as `{rows[system/entity]}`
+    for each entity in `entities`."""
+
+    entities: tuple[tuple[str, str], ...]
+    sql: str
 
 
 @dataclass
@@ -55,6 +101,9 @@ class CheckResult:
 class AuditResult:
     results: list[CheckResult]
     seconds: float
+    # what the next incremental audit may start from: the landed batches this audit saw, each suite's
+    # fingerprint, and how it ran (expectations/incremental.py); None when the landing zone changed under it
+    basis: dict | None = None
 
     @property
     def failed(self) -> list[CheckResult]:
@@ -74,11 +123,11 @@ class AuditResult:
 
     def to_json(self) -> str:
         """The whole result as JSON (what the audit task hands to the publish task)."""
-        return json.dumps({"seconds": self.seconds, "results": [asdict(r) for r in self.results]},
-                          ensure_ascii=False)
+        return json.dumps({"seconds": self.seconds, "results": [asdict(r) for r in self.results],
+                           "basis": self.basis}, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> AuditResult:
         raw = json.loads(text)
         return cls([CheckResult(**{**r, "severity": Severity(r["severity"])}) for r in raw["results"]],
-                   raw["seconds"])
+                   raw["seconds"], raw.get("basis"))

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import duckdb
 
-from expectations.framework import AuditResult, CheckResult, Severity, Suite
+from expectations import incremental
+from expectations.framework import AuditResult, CheckResult, MartRows, NewBatches, Severity, Suite
+from expectations.incremental import Plan
 from expectations.suites import SUITES
 
 log = logging.getLogger(__name__)
@@ -79,28 +81,67 @@ def _validate_frame(context, suite: Suite, frame, chunk: int) -> list[CheckResul
     return checks
 
 
-def run_suite(context, con: duckdb.DuckDBPyConnection, suite: Suite, landing: Path) -> list[CheckResult]:
-    """One suite, chunk by chunk. Any error becomes a failed check naming the suite (fail-closed)."""
+def _validate_query(context, con: duckdb.DuckDBPyConnection, suite: Suite, sql: str, *,
+                    empty_too: bool = True) -> dict[tuple, CheckResult]:
+    """GX over the query's rows, chunk by chunk, summed per check (not yet settled). Raises on error."""
     merged: dict[tuple, CheckResult] = {}
-    try:
-        reader = con.sql(suite.sql.format(landing=landing)).to_arrow_reader(suite.chunk_rows)
-        chunk = 0
-        for batch in reader:
-            frame = batch.to_pandas()
-            for check in _validate_frame(context, suite, frame, chunk):
-                _merge(merged, check)
-            chunk += 1
-        if chunk == 0:  # an empty result still has to satisfy the expectations
-            import pandas as pd
+    reader = con.sql(sql).to_arrow_reader(suite.chunk_rows)
+    chunk = 0
+    for batch in reader:
+        frame = batch.to_pandas()
+        for check in _validate_frame(context, suite, frame, chunk):
+            _merge(merged, check)
+        chunk += 1
+    if chunk == 0 and empty_too:  # an empty result still has to satisfy the expectations
+        import pandas as pd
 
-            empty = pd.DataFrame({name: [] for name in reader.schema.names})
-            for check in _validate_frame(context, suite, empty, 0):
-                _merge(merged, check)
+        empty = pd.DataFrame({name: [] for name in reader.schema.names})
+        for check in _validate_frame(context, suite, empty, 0):
+            _merge(merged, check)
+    return merged
+
+
+def _errored(suite: Suite, exc: Exception) -> list[CheckResult]:
+    log.exception("suite %s errored", suite.name)
+    return [CheckResult(suite.name, suite.severity, suite.target, "suite", None, False,
+                        error=f"{type(exc).__name__}: {exc}"[:500])]
+
+
+def run_suite(context, con: duckdb.DuckDBPyConnection, suite: Suite, landing: Path) -> list[CheckResult]:
+    """One suite over all its rows, chunk by chunk. Any error becomes a failed check naming the suite
+    (fail-closed)."""
+    try:
+        merged = _validate_query(context, con, suite, suite.sql.format(landing=landing))
     except Exception as exc:  # noqa: BLE001 - fail closed, whatever went wrong
-        log.exception("suite %s errored", suite.name)
-        return [CheckResult(suite.name, suite.severity, suite.target, "suite", None, False,
-                            error=f"{type(exc).__name__}: {exc}"[:500])]
+        return _errored(suite, exc)
     return [_settle(check) for check in merged.values()]
+
+
+def run_suite_incrementally(context, con: duckdb.DuckDBPyConnection, suite: Suite, landing: Path,
+                            plan: Plan, base: dict[tuple, dict]) -> list[CheckResult] | None:
+    """One suite over the rows that changed since the basis, combined with its stored totals
+    (expectations/incremental.py); None when it has to run in full instead — also when reading the
+    change fails: the full run then fails closed if the suite itself is broken."""
+    try:
+        if isinstance(suite.delta, NewBatches):
+            if not all(check["success"] for check in base.values()):
+                return None  # the basis failed it (a warning published anyway): old batches still count
+            query = incremental.new_batches_query(plan, suite, landing)
+            if query is None:
+                return incremental.combine(suite, base, {}, {})
+            return [_settle(check) for check in _validate_query(context, con, suite, query).values()]
+        if isinstance(suite.delta, MartRows):
+            changed, totals = incremental.mart_changes(con, suite)
+            rows = _validate_query(context, con, suite, changed, empty_too=False)
+            return incremental.settle_mart(suite, base, rows, totals)
+        queries = incremental.changed_rows(plan, suite, landing)
+        if queries is None:  # nothing this suite reads changed: the stored totals are today's
+            return incremental.combine(suite, base, {}, {})
+        old, new = (_validate_query(context, con, suite, sql, empty_too=False) for sql in queries)
+    except Exception:  # noqa: BLE001 - e.g. a base release without the stamp column: the full run decides
+        log.warning("suite %s: incremental reading failed, running it in full", suite.name, exc_info=True)
+        return None
+    return incremental.combine(suite, base, old, new)
 
 
 def landing_checks(landing: Path, state_dir: Path | None = None) -> list[CheckResult]:
@@ -139,15 +180,43 @@ def landing_checks(landing: Path, state_dir: Path | None = None) -> list[CheckRe
 
 
 def audit(candidate: Path, landing: Path, suites: list[Suite] | None = None,
-          state_dir: Path | None = None) -> AuditResult:
-    """Validate every suite (and, for the full audit, the landing zone itself); read-only."""
+          state_dir: Path | None = None, *, basis: dict | None = None, base_release: Path | None = None) -> AuditResult:
+    """Validate every suite (and, for the full audit, the landing zone itself); read-only.
+
+    With the basis of the last published audit and that release's file, row-level suites judge only what
+    changed since (`run_suite_incrementally`); without, or where the basis cannot be used, in full."""
     started = time.perf_counter()
+    snapshot = incremental.landing_snapshot(landing) if landing.exists() else {}
     context = _context()
     results: list[CheckResult] = landing_checks(landing, state_dir) if suites is None else []
+    plan = Plan.of(basis, base_release, snapshot)
+    fingerprints, modes = {}, {}
     con = duckdb.connect(str(candidate), read_only=True)
     try:
+        if plan is not None:
+            try:
+                incremental.attach_base(con, plan)
+            except duckdb.Error:  # an unreadable base release: nothing to combine with, audit in full
+                log.warning("base release %s unreadable: auditing in full", plan.base_release, exc_info=True)
+                plan = None
         for suite in suites if suites is not None else SUITES:
-            results += run_suite(context, con, suite, landing)
+            fingerprints[suite.name] = _fingerprint(suite)
+            checks = None
+            base = plan.base_checks(suite, fingerprints[suite.name]) if plan and suite.delta else None
+            if base is not None:
+                checks = run_suite_incrementally(context, con, suite, landing, plan, base)
+            modes[suite.name] = "full" if checks is None else "incremental"
+            results += checks if checks is not None else run_suite(context, con, suite, landing)
     finally:
         con.close()
-    return AuditResult(results, time.perf_counter() - started)
+    # a batch that landed (or was replaced) while the audit read: its totals may be half-counted
+    steady = incremental.landing_snapshot(landing) == snapshot if landing.exists() else not snapshot
+    return AuditResult(results, time.perf_counter() - started,
+                       incremental.basis_of(snapshot, fingerprints, modes, results) if steady else None)
+
+
+def _fingerprint(suite: Suite) -> str | None:
+    try:
+        return incremental.fingerprint(suite)
+    except Exception:  # noqa: BLE001 - a suite whose expectations do not build runs (and fails) in full
+        return None

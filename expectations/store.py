@@ -9,6 +9,10 @@ history table is read from here (`history`). Every run that is blocked — landi
 `prepare`), dbt failed in any dbt mode (stage `build`: `warehouse.build`, `pipeline.dbt_tasks`), the gate
 failed (stage `audit`) — or published writes its row set; the several failing tasks of one Cosmos run
 add to the same audit id (`merge`).
+
+A published audit also leaves its basis beside its checks, `<audit id>.basis.json` (the batches it saw,
+its suites' fingerprints and whole-table totals): what the next audit starts from to judge only what
+changed (expectations/incremental.py). The newest basis is the one used (`latest_basis`).
 """
 
 from __future__ import annotations
@@ -88,3 +92,23 @@ def history(audits_dir: Path) -> list[dict]:
         "from read_parquet(?) group by audit_id order by 2", [[str(f) for f in files]]).fetchall()
     return [{"id": r[0], "at": r[1].isoformat(), "outcome": r[2], "stage": r[3], "checks": r[4], "failed": r[5],
              "warnings": r[6], "first_failure": r[7]} for r in rows]
+
+
+BASIS_SUFFIX = ".basis.json"
+
+
+def record_basis(audits_dir: Path, audit_id: str, release_id: str, basis: dict) -> Path:
+    """Store a published audit's basis (written to a temporary name, then renamed)."""
+    directory = store_dir(audits_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / f"{audit_id}{BASIS_SUFFIX}"
+    tmp = directory / f".{audit_id}.basis.tmp"
+    tmp.write_text(json.dumps({**basis, "audit_id": audit_id, "release_id": release_id}, ensure_ascii=False))
+    os.replace(tmp, target)
+    return target
+
+
+def latest_basis(audits_dir: Path) -> dict | None:
+    """The basis of the newest published audit, or None (then the next audit runs in full)."""
+    files = sorted(store_dir(audits_dir).glob(f"*{BASIS_SUFFIX}"))
+    return json.loads(files[-1].read_text()) if files else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cchc.landing_layout import landing_glob, manifest_glob, read_landed, read_latest
 from cchc.vocabularies import SignatureStatus
-from expectations.framework import Severity, Suite
+from expectations.framework import LatestInLanding, MartRows, NewBatches, Severity, Suite
 
 
 def _gxe():
@@ -23,10 +23,17 @@ def landed(system: str, entity: str) -> str:
     return read_landed("{landing}", system, entity)
 
 
-def latest(system: str, entity: str, key: str, cursor: str, columns: str) -> str:
+def latest(delta: LatestInLanding) -> str:
     """The latest version of each landed record (as staging keeps it): a value fixed by a later batch is
     judged as fixed, not counted once per old version."""
-    return read_latest("{landing}", system, entity, key, cursor, columns)
+    return read_latest("{landing}", delta.system, delta.entity, delta.key, delta.cursor, delta.columns)
+
+
+DISTRICT_LATEST = LatestInLanding("district_one_stop", "dossiers", "MaHoSo", "NgayCapNhat",
+                                  "\"KenhThucHien\", \"TrangThaiHoSo\", \"MucDo\"")
+WARD_LATEST = LatestInLanding("ward_one_stop", "dossiers", "id", "updated_at", "channel, status, online_level")
+SIGNATURES_LATEST = LatestInLanding("dms", "document_signatures", "SignatureId", "_parent_cursor",
+                                    "\"SignatureType\"")
 
 
 # per landed batch: rows readers see (all parts) against the manifest's count; a mismatch names the batch
@@ -47,6 +54,12 @@ LANDING_ROWS_VS_MANIFESTS = (
     "where written is not null or landed is not null")
 
 
+def duplicate_keys(district_rows: str, ward_rows: str) -> str:
+    """Dossier keys landed twice in one batch, over the given rows of each one-stop system."""
+    return (f"select (select count(*) - count(distinct (\"MaHoSo\", _batch_id)) from {district_rows}) + "
+            f"(select count(*) - count(distinct (id, _batch_id)) from {ward_rows}) as duplicate_keys")
+
+
 def zero(column: str):
     """An aggregate query returns one row; its column must be 0."""
     return lambda: [_gxe().ExpectColumnValuesToBeBetween(column=column, min_value=0, max_value=0)]
@@ -55,28 +68,29 @@ def zero(column: str):
 SUITES: list[Suite] = [
     # ---- landing batches ------------------------------------------------------------------
     Suite("landing_dossier_keys_unique_per_batch", Severity.FAIL, "landing dossiers",
-          "select (select count(*) - count(distinct (\"MaHoSo\", _batch_id)) from "
-          + landed("district_one_stop", "dossiers") + ") + "
-          "(select count(*) - count(distinct (id, _batch_id)) from "
-          + landed("ward_one_stop", "dossiers") + ") as duplicate_keys",
-          zero("duplicate_keys")),
+          duplicate_keys(landed("district_one_stop", "dossiers"), landed("ward_one_stop", "dossiers")),
+          zero("duplicate_keys"),
+          delta=NewBatches((("district_one_stop", "dossiers"), ("ward_one_stop", "dossiers")),
+                           duplicate_keys("{rows[district_one_stop/dossiers]}", "{rows[ward_one_stop/dossiers]}"))),
     Suite("landing_district_domains", Severity.FAIL, "landing district_one_stop.dossiers (latest versions)",
-          latest("district_one_stop", "dossiers", "MaHoSo", "NgayCapNhat",
-                 "\"KenhThucHien\", \"TrangThaiHoSo\", \"MucDo\""),
+          latest(DISTRICT_LATEST),
           lambda: [_gxe().ExpectColumnValuesToBeInSet(column="KenhThucHien", value_set=[1, 2, 3], mostly=0.999),
                    _gxe().ExpectColumnValuesToBeInSet(column="TrangThaiHoSo", value_set=list(range(1, 11)),
                                                       mostly=0.999),
-                   _gxe().ExpectColumnValuesToBeInSet(column="MucDo", value_set=[2, 3, 4], mostly=0.999)]),
+                   _gxe().ExpectColumnValuesToBeInSet(column="MucDo", value_set=[2, 3, 4], mostly=0.999)],
+          delta=DISTRICT_LATEST),
     Suite("landing_ward_domains", Severity.FAIL, "landing ward_one_stop.dossiers (latest versions)",
-          latest("ward_one_stop", "dossiers", "id", "updated_at", "channel, status, online_level"),
+          latest(WARD_LATEST),
           lambda: [_gxe().ExpectColumnValuesToBeInSet(column="channel", value_set=["direct", "online", "postal"],
                                                       mostly=0.999),
                    _gxe().ExpectColumnValuesToBeInSet(column="online_level", value_set=["info", "partial", "full"],
-                                                      mostly=0.999)]),
+                                                      mostly=0.999)],
+          delta=WARD_LATEST),
     Suite("landing_signature_types", Severity.FAIL, "landing dms.document_signatures (latest versions)",
-          latest("dms", "document_signatures", "SignatureId", "_parent_cursor", "\"SignatureType\""),
+          latest(SIGNATURES_LATEST),
           lambda: [_gxe().ExpectColumnValuesToBeInSet(column="SignatureType", value_set=["personal", "organisation"],
-                                                      mostly=0.999)]),
+                                                      mostly=0.999)],
+          delta=SIGNATURES_LATEST),
     # what dbt's landing views read, batch by batch, against the manifests' counts (docs/landing-zone.md)
     Suite("landing_rows_match_manifests", Severity.FAIL, "landing batches vs manifests", LANDING_ROWS_VS_MANIFESTS,
           lambda: [_gxe().ExpectColumnValuesToBeInSet(column="batch_reconciliation", value_set=["ok"])]),
@@ -88,7 +102,15 @@ SUITES: list[Suite] = [
           "select received_at, due_at from marts.fct_dossier",
           lambda: [_gxe().ExpectColumnPairValuesAToBeGreaterThanB(column_A="due_at", column_B="received_at",
                                                                  or_equal=True, ignore_row_if="either_value_is_missing",
-                                                                 mostly=0.999)]),
+                                                                 mostly=0.999)],
+          delta=MartRows(
+              "fct_dossier", "source_batch_id",
+              "select received_at, due_at from marts.fct_dossier where source_batch_id > {since}",
+              # GX's counts for this pair expectation: every row is an element, a row with either value
+              # missing is missing (ignored), a pair with due_at before received_at is unexpected
+              "select 'due_at' as \"column\", count(*) as element_count, "
+              "count(*) filter (where received_at is null or due_at is null) as missing_count, "
+              "count(*) filter (where due_at < received_at) as unexpected_count from marts.fct_dossier")),
     # every signature verified by the extractor (docs/signatures.md): none left without a known status
     Suite("signatures_all_verified", Severity.FAIL, "marts.fct_document_signature",
           "select count(*) filter (where verification_status is null or verification_status not in ("

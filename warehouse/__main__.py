@@ -15,6 +15,8 @@ from warehouse.publish import GateFailed, current_release, list_releases, publis
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m warehouse", description=__doc__)
     parser.add_argument("command", choices=["build", "audit", "publish", "run", "rollback", "releases"])
+    parser.add_argument("--full", action="store_true",
+                        help="audit every row, not only what changed since the last published audit")
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -22,13 +24,13 @@ def main(argv: list[str] | None = None) -> int:
             result = build_candidate(settings)
             print(f"candidate built in {result.seconds:.1f} s: {result.candidate}")
         elif args.command == "audit":
-            result = audit_candidate(settings)
+            result = audit_candidate(settings, full=args.full)
             print(result.summary())
             for check in result.failed + result.warnings:
                 print(" ", check.describe())
             return 0 if result.passed else 1
         elif args.command == "publish":
-            release = publish(settings, candidate_path(settings), audit_and_gate(settings))
+            release = publish(settings, candidate_path(settings), audit_and_gate(settings, full=args.full))
             print(f"published release {release}")
         elif args.command == "run":
             _, audit, release = build_audit_publish(settings)

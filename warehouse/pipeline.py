@@ -7,17 +7,24 @@ from pathlib import Path
 from cchc.settings import Settings
 from expectations.framework import AuditResult
 from expectations.runner import audit as run_audit
+from expectations.store import latest_basis
 from warehouse.build import BuildResult, build_candidate, candidate_path
-from warehouse.publish import GatedAudit, gate, publish
+from warehouse.publish import GatedAudit, gate, publish, releases_dir
 
 
-def audit_candidate(settings: Settings, candidate: Path | None = None) -> AuditResult:
-    return run_audit(candidate or candidate_path(settings), settings.landing_dir, state_dir=settings.state_dir)
+def audit_candidate(settings: Settings, candidate: Path | None = None, *, full: bool = False) -> AuditResult:
+    """The audit, incremental from the newest published audit's basis when there is one (its release
+    still kept), else — or with `full` — over every row."""
+    basis = None if full else latest_basis(settings.data_dir / "audits")
+    release = releases_dir(settings) / basis["release_id"] / "cchc.duckdb" if basis else None
+    return run_audit(candidate or candidate_path(settings), settings.landing_dir, state_dir=settings.state_dir,
+                     basis=basis, base_release=release)
 
 
-def audit_and_gate(settings: Settings, candidate: Path | None = None, name: str | None = None) -> GatedAudit:
+def audit_and_gate(settings: Settings, candidate: Path | None = None, name: str | None = None, *,
+                   full: bool = False) -> GatedAudit:
     """Audit the candidate read-only and pass it through the gate (raises GateFailed, nothing published)."""
-    return gate(settings, audit_candidate(settings, candidate), name)
+    return gate(settings, audit_candidate(settings, candidate, full=full), name)
 
 
 def build_audit_publish(settings: Settings, as_of_date: str | None = None) -> tuple[BuildResult, AuditResult, str]:

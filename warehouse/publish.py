@@ -2,7 +2,8 @@
 
 The candidate (built by dbt) is audited read-only; only if no fail-severity check failed are its
 public marts copied into a new release file `<data>/releases/<id>/cchc.duckdb` (with the check
-results and a release manifest), exported, and then published by atomically replacing the symlink
+results and a release manifest) — byte for byte when the candidate is a marts-only file in the release
+storage format (`release_file.copyable`), else re-inserted table by table — exported, and then published by atomically replacing the symlink
 `<data>/published/cchc.duckdb` → `../releases/<id>/cchc.duckdb` (os.replace on the same file
 system). A BI tool that opened the old file read-only keeps its open file; a new connection sees
 the new release. No process ever writes to a published file.
@@ -20,7 +21,7 @@ from pathlib import Path
 from cchc.landing_layout import MANIFEST, list_batches
 from cchc.settings import Settings
 from expectations.framework import AuditResult
-from expectations.store import record_audit
+from expectations.store import record_audit, record_basis
 from warehouse import exports, quality_report, release_file
 
 PUBLIC_SCHEMA = "marts"
@@ -109,17 +110,12 @@ def publish(settings: Settings, candidate: Path, gated: GatedAudit, *, dbt_summa
     release.mkdir(parents=True)
     report = Path(shutil.copy(gated.report, release / "quality_report.html"))
     target = release / "cchc.duckdb"
-    con = release_file.open_for_writing(target)  # older storage format: DuckDB 1.1+ clients read it
+    copied = release_file.copyable(candidate, PUBLIC_SCHEMA)
+    con = _copy_marts(candidate, target) if copied else _insert_marts(candidate, target)
     try:
-        con.execute(f"attach '{candidate}' as candidate (read_only)")
-        con.execute(f"create schema {PUBLIC_SCHEMA}")
         tables = [t for (t,) in con.execute(
-            "select table_name from information_schema.tables where table_catalog = 'candidate' "
-            "and table_schema = ?", [PUBLIC_SCHEMA]).fetchall()]
-        for table in tables:
-            con.execute(f"create table {PUBLIC_SCHEMA}.{table} as select * from candidate.{PUBLIC_SCHEMA}.{table}")
-        release_file.copy_comments(con, "candidate", PUBLIC_SCHEMA)
-        con.execute("detach candidate")
+            "select table_name from information_schema.tables where table_catalog = ? and table_schema = ? "
+            "order by table_name", [release_file.RELEASE_CATALOG, PUBLIC_SCHEMA]).fetchall()]
         checks = [asdict(r) | {"sample": json.dumps(r.sample, ensure_ascii=False)} for r in audit.results]
         import pandas as pd
 
@@ -128,7 +124,8 @@ def publish(settings: Settings, candidate: Path, gated: GatedAudit, *, dbt_summa
         con.execute(f"create table {PUBLIC_SCHEMA}.quality_check_result as select '{release_id}' as release_id, * "
                     "from checks")
         manifest = {"release_id": release_id, "published_at": datetime.now(UTC).isoformat(),
-                    "tables": tables, "landing_batches": _landing_batches(settings),
+                    "tables": tables, "marts_copied_as": "file" if copied else "tables",
+                    "landing_batches": _landing_batches(settings),
                     "gx_summary": audit.summary(), "dbt_summary": dbt_summary or {},
                     "quality_report": str(report.relative_to(settings.data_dir))}
         con.execute(f"create table {PUBLIC_SCHEMA}.release_manifest as select ? as release_id, ? as manifest",
@@ -144,8 +141,32 @@ def publish(settings: Settings, candidate: Path, gated: GatedAudit, *, dbt_summa
     _point_published_at(settings, release_id)
     record_audit(settings.data_dir / "audits", audit.results, outcome="published", audit_id=release_id,
                  release_id=release_id)
+    if audit.basis is not None:  # what the next audit combines with: this release holds the marts it judged
+        record_basis(settings.data_dir / "audits", release_id, release_id, audit.basis)
     _prune(settings, keep)
     return release_id
+
+
+def _copy_marts(candidate: Path, target: Path):
+    """The candidate's marts file, byte for byte (its tables and dbt's comments as audited)."""
+    shutil.copyfile(candidate, target)  # a copy, never a link: the candidate is rebuilt in place
+    return release_file.open_copy(target)
+
+
+def _insert_marts(candidate: Path, target: Path):
+    """The candidate's public marts re-inserted into a new file of the release format (the candidate also
+    holds staging and intermediate models, in DuckDB 2.0's own format)."""
+    con = release_file.open_for_writing(target)  # older storage format: DuckDB 1.1+ clients read it
+    con.execute(f"attach '{candidate}' as candidate (read_only)")
+    con.execute(f"create schema {PUBLIC_SCHEMA}")
+    tables = [t for (t,) in con.execute(
+        "select table_name from information_schema.tables where table_catalog = 'candidate' "
+        "and table_schema = ?", [PUBLIC_SCHEMA]).fetchall()]
+    for table in tables:
+        con.execute(f"create table {PUBLIC_SCHEMA}.{table} as select * from candidate.{PUBLIC_SCHEMA}.{table}")
+    release_file.copy_comments(con, "candidate", PUBLIC_SCHEMA)
+    con.execute("detach candidate")
+    return con
 
 
 def _point_published_at(settings: Settings, release_id: str) -> None:

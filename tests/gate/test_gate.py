@@ -149,3 +149,45 @@ def test_a_check_that_errors_is_a_failure(fresh):
                         lambda: [gxe.ExpectColumnValuesToNotBeNull(column="no_such_column")]))
     result = audit(candidate, settings.landing_dir, suites)
     assert not result.passed and {c.suite for c in result.failed} == {s.name for s in suites}
+
+
+def test_a_marts_only_candidate_in_the_release_format_is_published_as_a_byte_copy(fresh):
+    """When dbt builds the marts into a file of their own in the release storage format, publish copies
+    that file instead of re-inserting every table; the guarantees stay: the release is a file of its own
+    (the candidate is untouched), with the checks, the manifest, the dbt comments and the exports."""
+    import hashlib
+    import json
+
+    from warehouse import release_file
+
+    settings, candidate = fresh
+    marts = candidate.with_name("public_marts.duckdb")  # a catalog named `marts` would shadow the schema
+    con = release_file.open_for_writing(marts)
+    con.execute(f"attach '{candidate}' as candidate (read_only)")
+    con.execute("create schema marts")
+    tables = [t for (t,) in con.execute("select table_name from information_schema.tables where "
+                                        "table_catalog = 'candidate' and table_schema = 'marts'").fetchall()]
+    for table in tables:
+        con.execute(f"create table marts.{table} as select * from candidate.marts.{table}")
+    release_file.copy_comments(con, "candidate", "marts")
+    con.close()
+    assert release_file.copyable(marts, "marts") and not release_file.copyable(candidate, "marts")
+    before = hashlib.sha256(marts.read_bytes()).hexdigest()
+    release = publish(settings, marts, gate(settings, audit(marts, settings.landing_dir)))
+    assert hashlib.sha256(marts.read_bytes()).hexdigest() == before  # the candidate is not the release
+    manifest = json.loads((settings.data_dir / "releases" / release / "release.json").read_text())
+    assert manifest["marts_copied_as"] == "file" and set(manifest["tables"]) == set(tables)
+    assert (settings.data_dir / "releases" / release / "exports" / "cchc_reports.xlsx").exists()
+    published = duckdb.connect(str(published_path(settings)), read_only=True)
+    source = duckdb.connect(str(candidate), read_only=True)
+    try:
+        assert published.execute("select release_id from marts.release_manifest").fetchone()[0] == release
+        assert published.execute("select count(*) from marts.quality_check_result").fetchone()[0] > 0
+        for table in tables:
+            assert (published.execute(f"select count(*) from marts.{table}").fetchone()
+                    == source.execute(f"select count(*) from marts.{table}").fetchone()), table
+        assert published.execute("select count(*) from duckdb_columns() where table_name = 'fct_dossier' "
+                                 "and coalesce(comment, '') <> ''").fetchone()[0] > 0
+    finally:
+        published.close()
+        source.close()
