@@ -148,12 +148,18 @@ def main(argv: list[str] | None = None) -> dict:
     stages_wanted = _stages(args.stages, args.reuse_landing)
     out = args.out.resolve()
     data_dir = out / "data"
-    previous = _previous(out) if "extract" not in stages_wanted else {}
-    stages: dict[str, dict] = dict(previous.get("stages", {}))
+    stages: dict[str, dict] = {}
     if "extract" in stages_wanted:
         landing_info = _extract_and_scale(parse_scale(args.scale), parse_scale(args.sample), data_dir, out, stages)
     else:
+        # earlier results kept: of this OUT, or only the extraction of the run whose landing zone is reused
+        reused = args.reuse_landing is not None and args.reuse_landing.resolve() != (data_dir / "landing").resolve()
+        previous = _previous(args.reuse_landing.resolve().parents[1]) if reused else _previous(out)
+        stages.update({k: v for k, v in previous.get("stages", {}).items() if not reused or k == "extract"})
         landing_info = _existing_landing(data_dir, args.reuse_landing)
+        if landing_info["scale"] != parse_scale(args.scale):
+            print(f"[bench] the landing zone holds {landing_info['scale']:,} dossiers (--scale {args.scale} ignored)",
+                  flush=True)
         if "build" in stages_wanted:  # the day the build starts from: drop a next day an incremental run landed
             _drop_next_day(data_dir / "landing")
     memory_limit = os.environ.get("CCHC_DUCKDB_MEMORY_LIMIT") or memory_limit_for(landing_info["scale"])

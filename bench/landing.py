@@ -173,8 +173,10 @@ def land_next_day(landing: Path, share: float = 0.01, con: duckdb.DuckDBPyConnec
     changed = 0
     for system, spec in NEXT_DAY.items():
         key, cursor, value = spec["key"], spec["cursor"], spec["cursor_value"]
-        # hash bucket 0: changed; one in four of bucket 1 (online dossiers): the templates of new ones
-        latest = read_latest(landing, system, "dossiers", key, cursor, key_filter=f"hash(\"{key}\") % {modulus} in (0, 1)",
+        # hash bucket 0: changed; one in four of bucket 1 (online dossiers): the templates of new ones. As the
+        # landing stood before the day (without a next day landed earlier): landing the day again is idempotent.
+        latest = read_latest(landing, system, "dossiers", key, cursor,
+                             before=f"hash(\"{key}\") % {modulus} in (0, 1) and _batch_id <> '{NEXT_DAY_BATCH}'",
                              hive_partitioning="false")
         con.execute(f"create or replace temp table picked as {latest}")
         when, updates = spec["finish"]

@@ -55,13 +55,14 @@ def read_landed(landing: Path | str, system: str, entity: str, **options: str) -
 
 
 def read_latest(landing: Path | str, system: str, entity: str, key: str, cursor: str, columns: str = "*",
-                key_filter: str | None = None, **options: str) -> str:
+                before: str | None = None, **options: str) -> str:
     """SQL: the latest version of each landed record of an entity — per key, the greatest cursor, a later
     batch winning a tie — as dbt's staging keeps it (macro latest_version, dbt_project/macros/landing.sql).
 
-    `key_filter`, a condition on the key alone, is applied before the window (keeping or dropping whole
-    keys, so the result is the same as filtering after it): DuckDB does not push it through the window."""
-    where = f" where {key_filter}" if key_filter else ""
+    `before`, a condition applied to the landed rows before the window: on the key, it keeps or drops
+    whole keys (the same result as filtering after it, which DuckDB does not push through the window);
+    on `_batch_id`, it gives the latest versions as they stood without those batches."""
+    where = f" where {before}" if before else ""
     return (f"select {columns} from {read_landed(landing, system, entity, **options)}{where} qualify row_number() "
             f"over (partition by \"{key}\" order by \"{cursor}\" desc, _batch_id desc) = 1")
 

@@ -10,7 +10,7 @@ import pytest
 
 from bench import table
 from bench.__main__ import LANDING_INFO, main, memory_limit_for, parse_scale, scale_label
-from bench.landing import NEW_KEY_SUFFIX, NEXT_DAY_BATCH, REPLICATED_KEYS
+from bench.landing import NEW_KEY_SUFFIX, NEXT_DAY_BATCH, REPLICATED_KEYS, land_next_day
 from cchc.landing_layout import MANIFEST, batch_parts, list_batches
 from extractors.landing import verify_landing
 from extractors.sources import declared_landing
@@ -97,11 +97,16 @@ def test_bench_tiny_scale_with_copies(tmp_path):
         f"select count(*), count(*) filter (where status = 'new' and received_at is null and due_at is null) "
         f"from '{day}/part-*.parquet' where id like '%{NEW_KEY_SUFFIX}'").fetchall()[0]
     assert new == not_received > 0
+    landed_day = _next_day_rows(con, landing)
+    assert land_next_day(landing) == written["stages"]["incremental"]["dossiers_changed"]  # the day again: the same
+    assert _next_day_rows(con, landing) == landed_day and len(landed_day) == 7
 
     # in parts: build and reference again on that landing zone (hard-linked, the next day dropped)
     again = main(["--scale", "6k", "--out", str(tmp_path / "again"), "--stages", "build,reference",
                   "--reuse-landing", str(landing)])
-    assert again["stages_run"] == ["build", "reference"] and set(again["stages"]) == {"build", "reference"}
+    assert again["stages_run"] == ["build", "reference"]
+    assert again["stages"]["extract"] == written["stages"]["extract"]  # the reused zone's extraction, kept
+    assert set(again["stages"]) == {"extract", "build", "reference"}
     assert again["scale"] == written["scale"] and again["stages"]["build"]["fct_dossier_rows"] == written["scale"]
     assert (landing / "ward_one_stop" / "dossiers" / f"batch={NEXT_DAY_BATCH}").exists()  # the source untouched
     assert (landing / LANDING_INFO).exists()
@@ -109,3 +114,11 @@ def test_bench_tiny_scale_with_copies(tmp_path):
     rendered = table.main([str(tmp_path), str(tmp_path / "again")])
     rows = [line for line in rendered.splitlines() if line.startswith("| 6k")]
     assert len(rows) == 2 and rows[0].endswith("| True |") and rows[1].endswith("| — |")
+    assert all(" dossiers/s " in r for r in rows)
+
+
+def _next_day_rows(con, landing) -> dict[str, list]:
+    """Every row of the next day's batches but the extraction time, per part."""
+    return {str(part.relative_to(landing)): con.execute(f"select * exclude (_extracted_at) from '{part}' "
+                                                        "order by all").fetchall()
+            for part in sorted(landing.glob(f"*/*/batch={NEXT_DAY_BATCH}/part-*.parquet"))}
