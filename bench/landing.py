@@ -57,6 +57,8 @@ def _scale_counts(manifest: dict, factor: int) -> None:
     manifest["counts"] = {k: v * factor for k, v in manifest.get("counts", {}).items()}
     if isinstance(manifest.get("children"), dict):
         manifest["children"] = {k: v * factor for k, v in manifest["children"].items()}
+    if isinstance(manifest.get("pages"), int):  # as many pages as the extractor would have read
+        manifest["pages"] *= factor
     if manifest.get("source_reported_total") is not None:
         manifest["source_reported_total"] *= factor
 
