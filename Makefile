@@ -8,7 +8,7 @@ VENV := .venv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: install test lint browser simulators demo airflow bench bench-scheduler bi clean
+.PHONY: install test lint browser simulators demo airflow bench bench-table bench-scheduler bi clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -62,13 +62,22 @@ export AIRFLOW_PORT
 airflow: install
 	CCHC_DEMO=1 CCHC_DATA_DIR=$(abspath $(DATA_DIR)) $(VENV)/bin/python -m pipeline.local_airflow
 
-# make bench [SCALE=1m|10m|30m|20k] [OUT=.bench] [SAMPLE=1m]: the whole pipeline at scale, writes
-# OUT/bench.json and OUT/bench.md. At most SAMPLE dossiers are extracted over HTTP; the rest are key-rewritten copies.
+# make bench [SCALE=1m|10m|30m|20k] [OUT=.bench/SCALE] [SAMPLE=1m] [STAGES=build,gate,…] [REUSE_LANDING=DIR]:
+# the whole pipeline at scale, writes OUT/bench.json and OUT/bench.md. At most SAMPLE dossiers are extracted
+# over HTTP; the rest are key-rewritten copies. STAGES runs a subset on what OUT holds; REUSE_LANDING builds on an
+# earlier run's landing zone (OUT/data/landing) instead of extracting. `make bench-table`: the README's
+# per-scale table from every .bench/*/bench.json.
 SCALE ?= 1m
 OUT ?= .bench
 SAMPLE ?= 1m
+STAGES ?= extract,build,reference,gate,publish,incremental
+BENCH_OUT = $(if $(filter command line environment,$(origin OUT)),$(OUT),.bench/$(SCALE))
 bench: install
-	CCHC_DEMO=1 $(VENV)/bin/python -m bench --scale $(SCALE) --out $(abspath $(OUT)) --sample $(SAMPLE)
+	CCHC_DEMO=1 $(VENV)/bin/python -m bench --scale $(SCALE) --out $(abspath $(BENCH_OUT)) --sample $(SAMPLE) \
+		--stages $(STAGES) $(if $(REUSE_LANDING),--reuse-landing $(abspath $(REUSE_LANDING)))
+
+bench-table: install
+	$(VENV)/bin/python -m bench.table $(wildcard .bench/*/bench.json)
 
 # make bench-scheduler [MODES=build,layers,cosmos,watcher] [DOSSIERS=2000] [REPEAT=1]: the warehouse DAG
 # through the real scheduler per dbt mode vs one dbt build + gate + publish of the same data; prints the ratio.

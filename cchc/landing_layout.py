@@ -55,10 +55,15 @@ def read_landed(landing: Path | str, system: str, entity: str, **options: str) -
 
 
 def read_latest(landing: Path | str, system: str, entity: str, key: str, cursor: str, columns: str = "*",
-                **options: str) -> str:
+                before: str | None = None, **options: str) -> str:
     """SQL: the latest version of each landed record of an entity — per key, the greatest cursor, a later
-    batch winning a tie — as dbt's staging keeps it (macro latest_version, dbt_project/macros/landing.sql)."""
-    return (f"select {columns} from {read_landed(landing, system, entity, **options)} qualify row_number() "
+    batch winning a tie — as dbt's staging keeps it (macro latest_version, dbt_project/macros/landing.sql).
+
+    `before`, a condition applied to the landed rows before the window: on the key, it keeps or drops
+    whole keys (the same result as filtering after it, which DuckDB does not push through the window);
+    on `_batch_id`, it gives the latest versions as they stood without those batches."""
+    where = f" where {before}" if before else ""
+    return (f"select {columns} from {read_landed(landing, system, entity, **options)}{where} qualify row_number() "
             f"over (partition by \"{key}\" order by \"{cursor}\" desc, _batch_id desc) = 1")
 
 

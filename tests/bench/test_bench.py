@@ -8,8 +8,12 @@ import json
 import duckdb
 import pytest
 
-from bench.__main__ import main, parse_scale
-from bench.landing import REPLICATED_KEYS
+from bench import table
+from bench.__main__ import LANDING_INFO, main, memory_limit_for, parse_scale, scale_label
+from bench.landing import NEW_KEY_SUFFIX, NEXT_DAY_BATCH, REPLICATED_KEYS, land_next_day
+from cchc.landing_layout import MANIFEST, batch_parts, list_batches
+from extractors.landing import verify_landing
+from extractors.sources import declared_landing
 
 
 def test_parse_scale():
@@ -17,6 +21,14 @@ def test_parse_scale():
     assert parse_scale("10M") == 10_000_000
     assert parse_scale("20k") == 20_000
     assert parse_scale("1500") == 1500
+
+
+def test_scale_label_and_memory_limits():
+    assert [scale_label(n) for n in (20_000, 1_000_000, 10_000_000, 30_000_000, 6_000, 1500, 1234)] == \
+        ["20k", "1m", "10m", "30m", "6k", "1.5k", "1234"]
+    # the goals of issue 19: 10M ≤ 6 GiB, 30M ≤ 12 GiB peak RSS; DuckDB's limit leaves room for the process
+    assert memory_limit_for(1_000_000) == memory_limit_for(10_000_000) == "4GB"
+    assert memory_limit_for(30_000_000) == "10GB"
 
 
 def test_ports_from_env(monkeypatch):
@@ -30,7 +42,7 @@ def test_ports_from_env(monkeypatch):
     assert ports_from_env(own) == SimulatorPorts(district=19001, ward=2, dms=3)
 
 
-@pytest.mark.timeout(1200)  # six stages, each a process (dbt builds twice in the last one); slow on a loaded machine
+@pytest.mark.timeout(1800)  # six stages, each a process (dbt builds twice in the last one), then two again
 def test_bench_tiny_scale_with_copies(tmp_path):
     report = main(["--scale", "6k", "--sample", "3k", "--out", str(tmp_path)])
     written = json.loads((tmp_path / "bench.json").read_text())
@@ -63,3 +75,50 @@ def test_bench_tiny_scale_with_copies(tmp_path):
             f"select count(*), count(distinct \"{keys[0]}\") from read_parquet('{landing}/{system}/{entity}/"
             f"batch=2000*/part-*.parquet')").fetchone()
         assert rows == distinct > 0
+
+    # the scaled landing zone as the extractors write it: one part per replicated batch, manifests exact
+    assert verify_landing(landing, declared_landing()) == []
+    sample_batches = [b for (system, entity) in REPLICATED_KEYS for b in list_batches(landing, system, entity)
+                      if b.name != f"batch={NEXT_DAY_BATCH}" and batch_parts(b)]
+    assert sample_batches and all(len(batch_parts(b)) == 1 for b in sample_batches)
+    for batch in sample_batches:
+        manifest = json.loads((batch / MANIFEST).read_text())
+        (part,) = manifest["parts"]
+        assert manifest["rows"][part] == manifest["counts"]["written"] == con.execute(
+            f"select count(*) from '{batch / part}'").fetchall()[0][0]
+
+    # the next day: later extraction, changed dossiers with their children, new dossiers not received yet
+    day = landing / "ward_one_stop" / "dossiers" / f"batch={NEXT_DAY_BATCH}"
+    manifest = json.loads((day / MANIFEST).read_text())
+    sample = json.loads((list_batches(landing, "ward_one_stop", "dossiers")[0] / MANIFEST).read_text())
+    assert manifest["extracted_at"] > sample["extracted_at"]
+    assert set(manifest["children"]) == {"supplement_requests", "apology_letters"}
+    new, not_received = con.execute(
+        f"select count(*), count(*) filter (where status = 'new' and received_at is null and due_at is null) "
+        f"from '{day}/part-*.parquet' where id like '%{NEW_KEY_SUFFIX}'").fetchall()[0]
+    assert new == not_received > 0
+    landed_day = _next_day_rows(con, landing)
+    assert land_next_day(landing) == written["stages"]["incremental"]["dossiers_changed"]  # the day again: the same
+    assert _next_day_rows(con, landing) == landed_day and len(landed_day) == 7
+
+    # in parts: build and reference again on that landing zone (hard-linked, the next day dropped)
+    again = main(["--scale", "6k", "--out", str(tmp_path / "again"), "--stages", "build,reference",
+                  "--reuse-landing", str(landing)])
+    assert again["stages_run"] == ["build", "reference"]
+    assert again["stages"]["extract"] == written["stages"]["extract"]  # the reused zone's extraction, kept
+    assert set(again["stages"]) == {"extract", "build", "reference"}
+    assert again["scale"] == written["scale"] and again["stages"]["build"]["fct_dossier_rows"] == written["scale"]
+    assert (landing / "ward_one_stop" / "dossiers" / f"batch={NEXT_DAY_BATCH}").exists()  # the source untouched
+    assert (landing / LANDING_INFO).exists()
+
+    rendered = table.main([str(tmp_path), str(tmp_path / "again")])
+    rows = [line for line in rendered.splitlines() if line.startswith("| 6k")]
+    assert len(rows) == 2 and rows[0].endswith("| True |") and rows[1].endswith("| — |")
+    assert all(" dossiers/s " in r for r in rows)
+
+
+def _next_day_rows(con, landing) -> dict[str, list]:
+    """Every row of the next day's batches but the extraction time, per part."""
+    return {str(part.relative_to(landing)): con.execute(f"select * exclude (_extracted_at) from '{part}' "
+                                                        "order by all").fetchall()
+            for part in sorted(landing.glob(f"*/*/batch={NEXT_DAY_BATCH}/part-*.parquet"))}

@@ -1,0 +1,71 @@
+"""`python -m bench.table OUT1 OUT2 …`: the README's per-scale table, one row per saved bench run.
+
+Each argument is a bench OUT directory (or its bench.json), e.g. `.bench/1m .bench/10m .bench/30m`
+(`make bench` writes each scale to its own). A stage a run did not reach shows "—".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+HEADER = ("| scale | extract over HTTP | build | gate | publish | build + gate + publish | peak RSS | "
+          "incremental (1 % changed), end to end | incremental peak RSS | dbt build / reference | "
+          "identical to a full rebuild |")
+NONE = "—"
+
+
+def load(path: Path) -> dict:
+    return json.loads((path / "bench.json" if path.is_dir() else path).read_text())
+
+
+def _gib(stage: dict | None) -> float | None:
+    return stage["peak_rss_bytes"] / 2**30 if stage else None
+
+
+def _seconds(stage: dict | None) -> str:
+    return f"{stage['seconds']:,.1f} s" if stage else NONE
+
+
+def row(report: dict) -> str:
+    stages = report["stages"]
+    extract, build, gate, publish = (stages.get(s) for s in ("extract", "build", "gate", "publish"))
+    reference, incremental = stages.get("reference"), stages.get("incremental")
+    extract_cell = (f"{extract['records_per_s']:,} dossiers/s ({report['sample']:,} sample)" if extract else NONE)
+    total = (f"{build['seconds'] + gate['seconds'] + publish['seconds']:,.1f} s" if build and gate and publish
+             else NONE)
+    peaks = [g for g in (_gib(build), _gib(gate), _gib(publish)) if g is not None]
+    peak = f"{max(peaks):.2f} GiB" if peaks else NONE
+    incremental_cell = (f"{incremental['seconds']:,.1f} s ({incremental['build_seconds']} + "
+                        f"{incremental['gate_seconds']} + {incremental['publish_seconds']})" if incremental else NONE)
+    incremental_peak = f"{_gib(incremental):.2f} GiB" if incremental else NONE
+    ratio = (f"{reference['build_ratio']}× (models involved {reference['models_ratio']}×)"
+             if reference and "build_ratio" in reference else NONE)
+    identical = str(incremental["identical_to_full_rebuild"]) if incremental else NONE
+    label = f"{report.get('scale_label', report['scale'])} ({report['scale']:,}, ×{report['copies']})"
+    return (f"| {label} | {extract_cell} | {_seconds(build)} | {_seconds(gate)} | {_seconds(publish)} | {total} | "
+            f"{peak} | {incremental_cell} | {incremental_peak} | {ratio} | {identical} |")
+
+
+def render(reports: list[dict]) -> str:
+    align = "|" + "|".join(["---"] + ["---:"] * 9 + ["---"]) + "|"
+    lines = [HEADER, align, *(row(r) for r in sorted(reports, key=lambda r: r["scale"]))]
+    runs = "; ".join(f"{r.get('scale_label', r['scale'])}: {r['date']}, commit {r['commit']}, load average "
+                     f"{r.get('load_average', NONE)}, DuckDB memory_limit {r.get('duckdb_memory_limit', NONE)}"
+                     for r in sorted(reports, key=lambda r: r["scale"]))
+    return "\n".join(lines) + f"\n\nRuns: {runs}.\n"
+
+
+def main(argv: list[str] | None = None) -> str:
+    parser = argparse.ArgumentParser(prog="python -m bench.table", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("runs", nargs="+", type=Path, help="bench OUT directories or bench.json files")
+    args = parser.parse_args(argv)
+    table = render([load(p) for p in args.runs])
+    print(table)
+    return table
+
+
+if __name__ == "__main__":
+    main()
