@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.landing import NEXT_DAY_BATCH, replicate
+from bench.pages import start_simulators
 from bench.stages import PORTS
 from cchc.landing_layout import batch_name
 
@@ -79,17 +80,6 @@ def run_stage(stage: str, data_dir: Path, out: Path, env: dict[str, str] | None 
     result["process_wall_seconds"] = round(wall, 2)
     print(f"[bench] {stage}: {result['seconds']} s, peak RSS {result['peak_rss_bytes'] / 2**30:.2f} GiB", flush=True)
     return result
-
-
-def start_simulators(dossiers: int) -> subprocess.Popen:
-    env = {**os.environ, "CCHC_SIM_DISTRICT_PORT": str(PORTS.district), "CCHC_SIM_WARD_PORT": str(PORTS.ward),
-           "CCHC_SIM_DMS_PORT": str(PORTS.dms)}
-    server = subprocess.Popen([sys.executable, "-m", "simulators", "serve", "--dossiers", str(dossiers)],
-                              env=env, stdout=subprocess.PIPE, text=True)
-    for line in server.stdout:
-        if line.startswith("Ctrl-C"):
-            return server
-    raise SystemExit(f"[bench] the simulators exited (code {server.wait()}) before serving")
 
 
 def add_ratios(stages: dict[str, dict]) -> None:
@@ -203,7 +193,7 @@ def _extract_and_scale(scale: int, sample_max: int, data_dir: Path, out: Path, s
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)
     print(f"[bench] simulators: building a world of {sample:,} dossiers …", flush=True)
-    server = start_simulators(sample)
+    server = start_simulators(sample, PORTS)
     try:
         stages["extract"] = run_stage("extract", data_dir, out)
     finally:

@@ -244,7 +244,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_simulators(dossiers: int, ports: SimulatorPorts) -> subprocess.Popen:
+def start_simulators(dossiers: int, ports: SimulatorPorts) -> subprocess.Popen:
+    """The simulators serving a world of `dossiers` on `ports`, once they say they serve."""
     env = {**os.environ, "CCHC_SIM_DISTRICT_PORT": str(ports.district), "CCHC_SIM_WARD_PORT": str(ports.ward),
            "CCHC_SIM_DMS_PORT": str(ports.dms)}
     server = subprocess.Popen([sys.executable, "-m", "simulators", "serve", "--dossiers", str(dossiers)],
@@ -275,7 +276,7 @@ def main(argv: list[str] | None = None) -> dict:
     here = Path(__file__).resolve().parents[1]
     checkouts = {"this": here, **({"compare": args.compare.resolve()} if args.compare else {})}
     sim_ports = SimulatorPorts(district=_free_port(), ward=_free_port(), dms=_free_port())
-    simulators = _start_simulators(args.dossiers, sim_ports)
+    simulators = start_simulators(args.dossiers, sim_ports)
     runs: dict[tuple[str, str], list[dict]] = {}
     with tempfile.TemporaryDirectory(prefix="cchc-rendered-") as folder:
         try:

@@ -7,45 +7,18 @@ not (docs/gate.md, "The gate scales with the change")."""
 from __future__ import annotations
 
 import json
-import shutil
-from dataclasses import replace
 
 import duckdb
-import pytest
 
 from bench.landing import land_next_day
 from cchc.landing_layout import MANIFEST, batch_dir, list_batches, read_latest
-from cchc.settings import Settings, SourceSystem
 from expectations.store import latest_basis
 from extractors.landing import checksum
-from extractors.run import extract_system
-from simulators.scenario import SCENARIO_DIR, load_scenario
-from simulators.testing import running_simulators
-from simulators.world import WorldConfig
-from warehouse.build import build_candidate
 from warehouse.pipeline import audit_candidate
 from warehouse.publish import gate, publish
 
 ROW_LEVEL = {"landing_dossier_keys_unique_per_batch", "landing_district_domains", "landing_ward_domains", "landing_signature_types",
              "fct_dossier_due_after_receipt"}
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    settings = replace(Settings(), data_dir=tmp_path_factory.mktemp("incremental_gate"), pii_key="k")
-    scenario = load_scenario(SCENARIO_DIR / "tay-ho-2024q1.yaml")
-    with running_simulators(WorldConfig(scenario=scenario, dossiers=1500)) as cluster:
-        for system in SourceSystem:
-            extract_system(system, settings, cluster.base_url(system))
-    return settings, build_candidate(settings, as_of_date="2030-01-01").candidate
-
-
-@pytest.fixture
-def fresh(built, tmp_path):
-    settings, candidate = built
-    data = tmp_path / "data"
-    shutil.copytree(settings.data_dir, data, symlinks=True)
-    return replace(settings, data_dir=data), data / candidate.relative_to(settings.data_dir)
 
 
 def outcomes(result) -> dict[tuple, tuple]:
