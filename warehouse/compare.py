@@ -9,8 +9,9 @@ from pathlib import Path
 
 import duckdb
 
-# Lineage, not content: which landing batch a kept record version came from.
-LINEAGE_COLUMNS = ("source_batch_id",)
+# Lineage, not content: which landing batch a kept record version came from, and when the records a row is
+# built from were extracted (the incremental watermark).
+LINEAGE_COLUMNS = ("source_batch_id", "source_extracted_at")
 
 
 def compare_marts(left: Path, right: Path, *, ignore_lineage: bool = False) -> dict[str, int]:
