@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import duckdb
 import openpyxl
@@ -125,26 +126,27 @@ def test_a_check_that_errors_is_a_failure(fresh):
 
 
 def test_a_marts_only_candidate_in_the_release_format_is_published_as_a_byte_copy(fresh):
-    """When dbt builds the marts into a file of their own in the release storage format, publish copies
-    that file instead of re-inserting every table; the guarantees stay: the release is a file of its own
-    (the candidate is untouched), with the checks, the manifest, the dbt comments and the exports."""
+    """dbt builds the candidate as the public marts alone in the release storage format (staging and
+    intermediate are in the work file beside it), so publish copies that file instead of re-inserting every
+    table; the guarantees stay: the release is a file of its own (the candidate is untouched), with the
+    checks, the manifest, the dbt comments and the exports. A file holding more than the marts is not copied."""
     import hashlib
     import json
 
     from warehouse import release_file
 
     settings, candidate = fresh
-    marts = candidate.with_name("public_marts.duckdb")  # a catalog named `marts` would shadow the schema
-    con = release_file.open_for_writing(marts)
-    con.execute(f"attach '{candidate}' as candidate (read_only)")
-    con.execute("create schema marts")
-    tables = [t for (t,) in con.execute("select table_name from information_schema.tables where "
-                                        "table_catalog = 'candidate' and table_schema = 'marts'").fetchall()]
-    for table in tables:
-        con.execute(f"create table marts.{table} as select * from candidate.marts.{table}")
-    release_file.copy_comments(con, "candidate", "marts")
+    other = candidate.with_name("with_staging.duckdb")
+    shutil.copy(candidate, other)
+    con = duckdb.connect(str(other))
+    con.execute("create schema staging; create table staging.extra as select 1 as x")
     con.close()
-    assert release_file.copyable(marts, "marts") and not release_file.copyable(candidate, "marts")
+    assert release_file.copyable(candidate, "marts") and not release_file.copyable(other, "marts")
+    marts = candidate
+    con = duckdb.connect(str(candidate), read_only=True)
+    tables = [t for (t,) in con.execute("select table_name from information_schema.tables where "
+                                        "table_schema = 'marts'").fetchall()]
+    con.close()
     before = hashlib.sha256(marts.read_bytes()).hexdigest()
     release = publish(settings, marts, gate(settings, audit(marts, settings.landing_dir)))
     assert hashlib.sha256(marts.read_bytes()).hexdigest() == before  # the candidate is not the release
