@@ -82,8 +82,9 @@ def render(system: SourceSystem, entity: str, base_url: str, credentials: Source
             total, cursor = source.paging.read_envelope(envelope)
             return Page(records=empty, quarantined=[], total=total, next_cursor=cursor)
 
+        # paging drives `fetch`, which saves every page: the pages themselves are not needed here
         for _ in source.paging.pages(fetch, size, prefetch=1):
-            pass
+            continue
     index_path.write_text(json.dumps(index, indent=1))
     return records
 
@@ -208,8 +209,8 @@ try:  # worker processes (where the extractor has them): their CPU and peak RSS 
     from extractors import workers
     n_workers = workers._pool.size if workers._pool else 0
     workers._close_shared()
-except ImportError:
-    pass
+except ImportError:  # a checkout from before worker processes (--compare): none to count
+    n_workers = 0
 kids = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"dossiers": landed, "seconds": seconds, "main_cpu_seconds": cpu,
                   "workers_cpu_seconds": kids.ru_utime + kids.ru_stime,

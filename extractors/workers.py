@@ -88,7 +88,7 @@ class _Worker:
     def close(self) -> None:
         try:
             self.process.stdin.close()
-        except OSError:
+        except OSError:  # the worker already died and its pipe is broken: only reaping it is left
             pass
         self.process.wait(timeout=10)
 
