@@ -49,11 +49,11 @@ def _calendar() -> pa.Table:
     return pa.table({"day": cal.dates, "is_working": cal.is_working, "ordinal": cal.ordinal})
 
 
-def run(landing: Path, database: Path, as_of: str, memory_limit: str = "6GB") -> ReferenceResult:
-    """Run the reference into `database` (replaced); the time counts everything after connecting."""
+def run(landing: Path, database: Path, as_of: str, config: dict[str, str]) -> ReferenceResult:
+    """Run the reference into `database` (replaced) with the build's DuckDB settings (`Settings.duckdb_config`);
+    the time counts everything after connecting."""
     database.unlink(missing_ok=True)
-    con = duckdb.connect(str(database), config={"threads": 2, "preserve_insertion_order": False,
-                                                "memory_limit": memory_limit})
+    con = duckdb.connect(str(database), config={"threads": 2, **config})
     try:
         started = time.perf_counter()
         con.register("calendar_arrow", _calendar())

@@ -42,7 +42,10 @@ def row(report: dict) -> str:
     incremental_peak = f"{_gib(incremental):.2f} GiB" if incremental else NONE
     ratio = (f"{reference['build_ratio']}× (models involved {reference['models_ratio']}×)"
              if reference and "build_ratio" in reference else NONE)
-    identical = str(incremental["identical_to_full_rebuild"]) if incremental else NONE
+    # runs before the rebuild stage compared inside the incremental stage
+    compared = stages.get("rebuild") or (incremental if incremental and "identical_to_full_rebuild" in incremental
+                                         else None)
+    identical = str(compared["identical_to_full_rebuild"]) if compared else NONE
     label = f"{report.get('scale_label', report['scale'])} ({report['scale']:,}, ×{report['copies']})"
     return (f"| {label} | {extract_cell} | {_seconds(build)} | {_seconds(gate)} | {_seconds(publish)} | {total} | "
             f"{peak} | {incremental_cell} | {incremental_peak} | {ratio} | {identical} |")

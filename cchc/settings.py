@@ -30,6 +30,11 @@ DEMO_TRUST_STORE = REPO_ROOT / "simulators" / "trust_store"
 
 
 MIN_PII_KEY_LENGTH = 16
+# DuckDB memory_limit of the warehouse build (dbt) and of the other bulk queries over it (the bench's
+# reference, comparing marts): above it DuckDB spills to the temp directory instead of growing. The
+# dbt profile repeats it as its fallback for dbt started without our environment (Cosmos tasks, dbt by
+# hand); tests/unit/test_settings_duckdb.py holds the two equal.
+DEFAULT_DUCKDB_MEMORY_LIMIT = "6GB"
 _PLACEHOLDERS = {"", "changeme", "change-me", "change_me", "placeholder", "secret", "password", "todo", "xxx",
                  "none", "null", "default", "test", "example"}
 
@@ -137,6 +142,8 @@ class Settings:
     trust_store: Path = DEMO_TRUST_STORE  # directory of trusted root certificates (PEM)
     revocation_list: Path | None = None  # CSV/JSON of (serial, revoked_at); None: the landed certificate registry
     demo: bool = True  # from_env: only with CCHC_DEMO=1; then the public DEMO secrets are accepted
+    duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT  # CCHC_DUCKDB_MEMORY_LIMIT
+    duckdb_temp_override: Path | None = None  # CCHC_DUCKDB_TEMP_DIR; None: duckdb_tmp beside the candidate
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -153,6 +160,8 @@ class Settings:
             credentials=SourceCredentials.from_env(),
             trust_store=Path(_env("CCHC_TRUST_STORE", str(DEMO_TRUST_STORE))).resolve(),
             revocation_list=Path(revocations).resolve() if revocations else None,
+            duckdb_memory_limit=_env("CCHC_DUCKDB_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT),
+            duckdb_temp_override=Path(temp).resolve() if (temp := _env("CCHC_DUCKDB_TEMP_DIR", "")) else None,
         )
 
     @property
@@ -166,6 +175,16 @@ class Settings:
     @property
     def state_dir(self) -> Path:
         return self.data_dir / "state"
+
+    @property
+    def duckdb_temp_dir(self) -> Path:
+        return self.duckdb_temp_override or self.data_dir / "warehouse" / "duckdb_tmp"
+
+    @property
+    def duckdb_config(self) -> dict[str, str]:
+        """DuckDB settings of a bulk connection over the warehouse (the build's, from the same settings)."""
+        return {"memory_limit": self.duckdb_memory_limit, "temp_directory": str(self.duckdb_temp_dir),
+                "preserve_insertion_order": "false"}
 
     def require_source_secrets(self, system: SourceSystem) -> None:
         """Before talking to a source: its credentials must be real outside demo mode."""

@@ -98,6 +98,8 @@ def run_dbt_build(run_id: str, try_number: int, full_refresh: bool, as_of_date: 
     The target directory is kept per task (not per run) so dbt's partial parse survives between
     runs; `airflow_run.json` in it says which run its run_results.json belongs to, so a retry only
     resumes its own run."""
+    from warehouse.build import build_flags, build_vars, candidate_path, create_candidate, dbt_env
+
     settings = Settings.from_env()
     target = target_dir(settings, name)
     target.mkdir(parents=True, exist_ok=True)
@@ -108,16 +110,12 @@ def run_dbt_build(run_id: str, try_number: int, full_refresh: bool, as_of_date: 
     if resumable:
         args = ["retry"]
     else:
-        from warehouse.build import build_flags, build_vars, candidate_path
-
         variables = build_vars(candidate_path(settings), full_refresh=full_refresh, as_of_date=as_of_date)
         args = ["build", "--vars", json.dumps(variables), *build_flags(full_refresh)]
         if selector:
             args += ["--select", *selector.split()]
         results_file.unlink(missing_ok=True)
         marker.write_text(json.dumps({"run_id": run_id}))
-    from warehouse.build import candidate_path, create_candidate, dbt_env
-
     candidate = candidate_path(settings)
     create_candidate(candidate)
     command = [str(Path(sys.executable).parent / "dbt"), "--no-use-colors", *args, "--project-dir", str(DBT_PROJECT),

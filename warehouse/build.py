@@ -62,6 +62,8 @@ def dbt_env(settings: Settings, candidate: Path | None = None) -> dict[str, str]
     candidate = candidate or candidate_path(settings)
     return {**os.environ, "CCHC_DATA_DIR": str(settings.data_dir),
             "CCHC_WAREHOUSE_PATH": str(candidate), "CCHC_WAREHOUSE_WORK_PATH": str(work_path(candidate)),
+            "CCHC_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
+            "CCHC_DUCKDB_TEMP_DIR": str(settings.duckdb_temp_dir),
             "DBT_PROFILES_DIR": str(DBT_PROJECT), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 
 

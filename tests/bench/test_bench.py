@@ -42,13 +42,13 @@ def test_ports_from_env(monkeypatch):
     assert ports_from_env(own) == SimulatorPorts(district=19001, ward=2, dms=3)
 
 
-@pytest.mark.timeout(1800)  # six stages, each a process (dbt builds twice in the last one), then two again
+@pytest.mark.timeout(1800)  # seven stages, each a process, then two again
 def test_bench_tiny_scale_with_copies(tmp_path):
     report = main(["--scale", "6k", "--sample", "3k", "--out", str(tmp_path)])
     written = json.loads((tmp_path / "bench.json").read_text())
     assert written == report
     assert written["copies"] == 2 and written["scale"] == 2 * written["sample"] > 0
-    for stage in ("extract", "build", "reference", "gate", "publish", "incremental"):
+    for stage in ("extract", "build", "reference", "gate", "publish", "incremental", "rebuild"):
         assert written["stages"][stage]["seconds"] > 0
         assert written["stages"][stage]["peak_rss_bytes"] > 10 * 2**20
     assert written["stages"]["extract"]["records_per_s"] > 0
@@ -58,12 +58,13 @@ def test_bench_tiny_scale_with_copies(tmp_path):
     assert reference["identical_to_dbt"] is True and reference["rows"]["fct_dossier"] == written["scale"]
     assert reference["build_ratio"] > 0 and reference["models_ratio"] > 0
     assert "| reference |" in (tmp_path / "bench.md").read_text()
-    assert written["stages"]["incremental"]["identical_to_full_rebuild"] is True
-    by_mart = written["stages"]["incremental"]["identical_by_mart"]
+    assert written["stages"]["rebuild"]["identical_to_full_rebuild"] is True
+    by_mart = written["stages"]["rebuild"]["identical_by_mart"]
     assert {"fct_dossier", "rpt_dossier_period", "rpt_procedure_period", "score_unit"} <= set(by_mart)
     assert all(same is True for same in by_mart.values())
     assert 0 < written["stages"]["incremental"]["dossiers_changed"] < written["scale"] * 0.03
     assert "| incremental |" in (tmp_path / "bench.md").read_text()
+    assert not (tmp_path / "data" / "warehouse" / "full_rebuild.duckdb").exists()  # removed once compared
 
     # every copy is a distinct record: keys are unique across the scaled landing zone
     landing = tmp_path / "data" / "landing"
