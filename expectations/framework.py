@@ -50,7 +50,9 @@ class LatestInLanding:
 @dataclass(frozen=True)
 class MartRows:
     """A row-level suite over one candidate mart that the build rewrites row by row, each row stamped with
-    the newest landed batch it was built from (`version`, e.g. `fct_dossier.source_batch_id`).
+    the extraction time of the newest landed record it was built from (`version`, e.g.
+    `fct_dossier.source_extracted_at`, the incremental build's watermark: docs/incremental.md). Not the
+    batch id: a re-extracted old window lands under its old window's id, but its records are newer.
 
     GX validates the rows stamped after the newest stamp of the last published release (`changed`, with
     `{since}` for that stamp): what the build rewrote since. The tolerance is judged on whole-table

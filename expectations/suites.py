@@ -104,8 +104,8 @@ SUITES: list[Suite] = [
                                                                  or_equal=True, ignore_row_if="either_value_is_missing",
                                                                  mostly=0.999)],
           delta=MartRows(
-              "fct_dossier", "source_batch_id",
-              "select received_at, due_at from marts.fct_dossier where source_batch_id > {since}",
+              "fct_dossier", "source_extracted_at",
+              "select received_at, due_at from marts.fct_dossier where source_extracted_at > {since}",
               # GX's counts for this pair expectation: every row is an element, a row with either value
               # missing is missing (ignored), a pair with due_at before received_at is unexpected
               "select 'due_at' as \"column\", count(*) as element_count, "
