@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 import duckdb
+import pytest
 
 from cchc.settings import Settings, SourceSystem
 from extractors.run import extract_system
@@ -20,7 +21,10 @@ AS_OF = "2024-05-01"
 LATER = "2024-07-15"
 
 
-def test_incremental_run_matches_full_refresh(tmp_path):
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory):
+    """A full build in mid-April, the rest extracted, then an incremental and a full build at a later date."""
+    tmp_path = tmp_path_factory.mktemp("incremental")
     settings = replace(Settings(), data_dir=tmp_path, pii_key="k")
     with running_simulators(WorldConfig(dossiers=3000, seed=21)) as cluster:
         end = cluster.world.as_of
@@ -37,6 +41,11 @@ def test_incremental_run_matches_full_refresh(tmp_path):
     # a later as-of date: still-open dossiers are judged again, not only the changed ones
     incremental = build_candidate(settings, full_refresh=False, as_of_date=LATER)
     full = build_candidate(settings, full_refresh=True, as_of_date=LATER, candidate=tmp_path / "full.duckdb")
+    return tmp_path, rows_before, incremental, full
+
+
+def test_incremental_run_matches_full_refresh(builds):
+    tmp_path, rows_before, incremental, full = builds
     con = duckdb.connect()
     con.execute(f"attach '{incremental.candidate}' as inc (read_only)")
     con.execute(f"attach '{full.candidate}' as fr (read_only)")
@@ -73,3 +82,77 @@ def _incremental_tables(con, catalog: str) -> list[tuple[str, str]]:
     return con.execute("select schema_name, table_name from duckdb_tables() where database_name = ? "
                        "and schema_name in ('staging', 'intermediate') order by 1, 2", [catalog]).fetchall()
 
+
+
+# The per-dossier figures of int_score_measures as defined: every dossier joined to every year, quarter and
+# month it touches, judged at that period's end (Decision 766 formula 2.1; an open dossier by macro
+# open_overdue_at's 766 reading, written out here). The model counts month cells instead; both must agree.
+DOSSIER_PERIOD_FIGURES = """
+with d as (
+    select s.*, s.rated_at::date as rated_date, coalesce(p.has_fee, false) as has_fee,
+           coalesce(p.level = s.handling_level, false) as of_level
+    from w.intermediate.int_dossier_sla as s left join m.marts.dim_procedure as p using (procedure_code)
+    where s.received_at is not null
+),
+j as (
+    select d.*, p.period_type, p.period_start, p.period_end,
+        d.received_date <= p.period_end and (d.finished_date is null or d.finished_date >= p.period_start) as handled,
+        case when d.finished_date <= p.period_end then d.finished_timeliness_766 = 'late'
+             else coalesce(d.second_supplement_requested_at::date <= p.period_end, false) or coalesce(case
+                 when d.first_supplement_requested_at::date <= p.period_end and (d.first_supplement_resumed_at is null
+                      or d.first_supplement_resumed_at::date > p.period_end)
+                     then d.first_supplement_requested_at > d.base_due_date + interval 17 hour
+                 when d.first_supplement_resumed_at::date <= p.period_end
+                     then d.due_date_after_first_supplement < p.period_end
+                 else d.base_due_date < p.period_end end, false) end as late,
+        d.rated_date between p.period_start and p.period_end and d.rating_level = 4 as dissatisfied,
+        d.received_date >= p.period_start as received_in,
+        d.finished_date between p.period_start and p.period_end as finished_in
+    from d join w.intermediate.int_report_periods as p
+        on p.period_type in ('year', 'quarter', 'month') and d.received_date <= p.period_end
+        and (d.finished_date is null or d.finished_date >= p.period_start or d.rated_date >= p.period_start)
+),
+figures as (
+    select unit_code, handling_level, period_type, period_start, period_end,
+        count(*) filter (where received_in and has_digitised_inputs) as received_with_reused_digitised_data,
+        count(*) filter (where finished_in and has_digitised_inputs and result_digitised)
+            as resolved_with_digitised_components_and_result,
+        count(*) filter (where finished_in and finished_timeliness = 'late' and apology_count > 0)
+            as resolved_late_with_apology,
+        count(*) filter (where received_in and has_fee) as fee_dossiers_received,
+        count(*) filter (where received_in and has_fee and paid_online) as fee_dossiers_paid_online,
+        coalesce(sum(fee_amount) filter (where received_in and has_fee), 0) as fee_amount_due,
+        count(distinct procedure_code) filter (where received_in and has_fee and paid_online and of_level)
+            as fee_procedures_paid_online,
+        count(*) filter (where dissatisfied) as ratings_dissatisfied,
+        count(*) filter (where handled and not late) as handled_on_time_766,
+        count(*) filter (where (handled and late) or dissatisfied) as late_or_dissatisfied
+    from j group by all
+)
+unpivot (select f.* exclude (late_or_dissatisfied),
+                greatest(r.carried_over + r.received_new - f.late_or_dissatisfied, 0)
+                    as dossiers_handled_without_delay_or_dissatisfaction
+         from figures as f join m.marts.rpt_dossier_period as r
+             using (unit_code, handling_level, period_type, period_start, period_end))
+on columns(* exclude (unit_code, handling_level, period_type, period_start, period_end))
+into name measure value value
+"""
+
+
+def test_score_measures_by_month_cells_equal_the_dossier_period_join(builds):
+    _, _, _, full = builds
+    con = duckdb.connect()
+    con.execute(f"attach '{full.candidate}' as m (read_only)")
+    con.execute(f"attach '{work_path(full.candidate)}' as w (read_only)")
+    con.execute(f"create temp table expected as {DOSSIER_PERIOD_FIGURES}")
+    measures = [m for (m,) in con.execute("select distinct measure from expected").fetchall()]
+    assert len(measures) == 10
+    nonzero = dict(con.execute("select measure, count(*) filter (where value <> 0) from expected group by 1").fetchall())
+    assert nonzero["handled_on_time_766"] > 0 and nonzero["ratings_dissatisfied"] > 0  # the world exercises them
+    # a unit-period the join reaches exists in the model; the model's other rows are 0 for these measures
+    model = ("select unit_code, handling_level, period_type, period_start, period_end, measure, value "
+             "from w.intermediate.int_score_measures where measure in (select measure from expected)")
+    missing = con.execute(f"select count(*) from (select * from expected except all {model})").fetchone()[0]
+    extra = con.execute(f"select count(*) from ({model} except all select * from expected) where value <> 0"
+                        ).fetchone()[0]
+    assert (missing, extra) == (0, 0)
