@@ -15,6 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from cchc.calendar import WorkingCalendar
+from warehouse.compare import rows_differing
 
 SQL = Path(__file__).with_name("reference.sql")
 # fct_dossier columns the reference computes (identity, grain of the reports, timeliness)
@@ -71,20 +72,17 @@ def run(landing: Path, database: Path, as_of: str, config: dict[str, str]) -> Re
     return ReferenceResult(database, seconds, rows)
 
 
-def compare(reference: Path, candidate: Path) -> dict[str, int]:
-    """Rows that differ (either way) between the reference and the dbt marts, per table; empty = equal."""
-    con = duckdb.connect()
+def compare(reference: Path, candidate: Path, config: dict[str, str] | None = None) -> dict[str, int]:
+    """Rows that differ (either way) between the reference and the dbt marts, per table; empty = equal.
+    `config`: DuckDB settings of the comparing connection (the build's memory limit and temp directory)."""
+    con = duckdb.connect(config=config or {})
     try:
         con.execute(f"attach '{reference}' as ref (read_only)")
         con.execute(f"attach '{candidate}' as dbt (read_only)")
         differences = {}
         for table, columns in COMPARED.items():
             cols = ", ".join(columns)
-            left = f"select {cols} from ref.main.{table}"
-            right = f"select {cols} from dbt.marts.{table}"
-            n = con.execute(f"select (select count(*) from ({left} except all {right})) "
-                            f"+ (select count(*) from ({right} except all {left}))").fetchone()[0]
-            if n:
+            if n := rows_differing(con, f"select {cols} from ref.main.{table}", f"select {cols} from dbt.marts.{table}"):
                 differences[table] = n
         return differences
     finally:

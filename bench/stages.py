@@ -102,7 +102,7 @@ def reference(settings: Settings) -> dict:
 
     result = hand_written.run(settings.landing_dir, settings.data_dir / "warehouse" / "reference.duckdb", AS_OF,
                               settings.duckdb_config)
-    differences = hand_written.compare(result.database, candidate_path(settings))
+    differences = hand_written.compare(result.database, candidate_path(settings), settings.duckdb_config)
     if differences:
         raise AssertionError(f"the hand-written reference differs from the dbt marts (rows): {differences}")
     return {"seconds": round(result.seconds, 2), "rows": result.rows,

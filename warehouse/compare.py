@@ -33,15 +33,20 @@ def compare_marts(left: Path, right: Path, *, ignore_lineage: bool = False,
         differences = {}
         for table in _marts(con):
             select = ", ".join(f'"{c}"' for c in _columns(con, table) if not (ignore_lineage and c in LINEAGE_COLUMNS))
-            if _fingerprint(con, f"l.marts.{table}", select) == _fingerprint(con, f"r.marts.{table}", select):
-                continue
-            gap = con.execute(f"select (select count(*) from (select {select} from l.marts.{table} except all "
-                              f"select {select} from r.marts.{table})) + (select count(*) from (select {select} from "
-                              f"r.marts.{table} except all select {select} from l.marts.{table}))").fetchone()[0]
-            differences[table] = gap
+            if gap := rows_differing(con, f"select {select} from l.marts.{table}", f"select {select} from r.marts.{table}"):
+                differences[table] = gap
         return differences
     finally:
         con.close()
+
+
+def rows_differing(con: duckdb.DuckDBPyConnection, left: str, right: str) -> int:
+    """Rows of query `left` not in `right` plus rows of `right` not in `left`, as multisets (0: equal). By
+    fingerprint first; row by row only when the fingerprints differ."""
+    if _fingerprint(con, left) == _fingerprint(con, right):
+        return 0
+    return con.execute(f"select (select count(*) from ({left} except all {right})) "
+                       f"+ (select count(*) from ({right} except all {left}))").fetchone()[0]
 
 
 def _marts(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -55,6 +60,6 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
                                       [table]).fetchall()]
 
 
-def _fingerprint(con: duckdb.DuckDBPyConnection, table: str, select: str) -> tuple[int, int]:
-    return con.execute(f"select count(*), coalesce(sum(hash({select})), 0) from (select {select} from {table})"
-                       ).fetchone()
+def _fingerprint(con: duckdb.DuckDBPyConnection, query: str) -> tuple[int, int]:
+    """Row count and the sum of a 64-bit hash of every row (all columns of the query, in order)."""
+    return con.execute(f"select count(*), coalesce(sum(hash(*columns(*))), 0) from ({query})").fetchone()
