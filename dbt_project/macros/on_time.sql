@@ -29,3 +29,8 @@
     end, false)
 )
 {%- endmacro %}
+
+{#- The status of a dossier still open at `day` (a date expression): open_overdue or open_within_deadline. -#}
+{% macro open_status_at(day, rule='ii06a') -%}
+case when {{ open_overdue_at(day, rule=rule) }} then 'open_overdue' else 'open_within_deadline' end
+{%- endmacro %}

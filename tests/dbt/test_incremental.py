@@ -3,6 +3,7 @@ incremental staging and intermediate tables (delete+insert by key, issue 19)."""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 from datetime import datetime
 
@@ -19,6 +20,7 @@ from warehouse.compare import compare_marts
 
 AS_OF = "2024-05-01"
 LATER = "2024-07-15"
+LATEST = "2024-09-01"
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +78,27 @@ def test_incremental_run_matches_full_refresh(builds):
             diff = con.execute(f"select count(*) from (select * from {a}_work.{schema}.{table} "
                                f"except all select * from {b}_work.{schema}.{table})").fetchone()[0]
             assert diff == 0, f"{schema}.{table}: {a} has {diff} rows that {b} has not"
+
+
+def test_a_day_with_nothing_landed_judges_open_dossiers_again(builds):
+    """Nothing new extracted, a later as-of date: the still-open dossiers whose status changed are re-written
+    (their records did not change), and the result is again a full refresh's."""
+    tmp_path, _, incremental, _ = builds
+    day = tmp_path / "day.duckdb"
+    shutil.copyfile(incremental.candidate, day)
+    shutil.copyfile(work_path(incremental.candidate), work_path(day))
+    settings = replace(Settings(), data_dir=tmp_path, pii_key="k")
+    again = build_candidate(settings, full_refresh=False, as_of_date=LATEST, candidate=day)
+    full = build_candidate(settings, full_refresh=True, as_of_date=LATEST, candidate=tmp_path / "day_full.duckdb")
+    assert compare_marts(again.candidate, full.candidate) == {}
+    con = duckdb.connect()
+    con.execute(f"attach '{incremental.candidate}' as before (read_only)")
+    con.execute(f"attach '{again.candidate}' as after (read_only)")
+    open_before, rejudged = con.execute(
+        "select count(*), count(*) filter (where a.on_time_status <> b.on_time_status) "
+        "from before.marts.fct_dossier as b join after.marts.fct_dossier as a using (dossier_id) "
+        "where b.finished_at is null and a.source_extracted_at = b.source_extracted_at").fetchone()
+    assert 0 < rejudged < open_before  # some due dates passed between the two days, not every open dossier's
 
 
 def _incremental_tables(con, catalog: str) -> list[tuple[str, str]]:
@@ -140,7 +163,7 @@ into name measure value value
 
 
 def test_score_measures_by_month_cells_equal_the_dossier_period_join(builds):
-    _, _, _, full = builds
+    full = builds[3]
     con = duckdb.connect()
     con.execute(f"attach '{full.candidate}' as m (read_only)")
     con.execute(f"attach '{work_path(full.candidate)}' as w (read_only)")

@@ -21,12 +21,13 @@
   Open dossiers are judged at the as-of date by macro open_overdue_at (waiting for a supplement
   requested on or before the due date is within deadline).
   Incremental: the dossiers whose record, trail, supplements, letters or rating were extracted after the
-  newest row held, and every still-open dossier (its status depends on the as-of date), are re-written;
-  a full refresh gives the same rows. A change of the calendar (dim_date) or of a procedure's duration
+  newest row held, and the still-open dossiers whose status at the as-of date differs from the one held
+  (the only columns that depend on that date), are re-written; a full refresh gives the same rows. A change of the calendar (dim_date) or of a procedure's duration
   re-times dossiers whose records did not change: run --full-refresh after one.
 */
 {{ config(materialized='incremental', unique_key='dossier_id', incremental_strategy='delete+insert',
           on_schema_change='fail', meta={'watermark': '_extracted_at'}) }}
+{%- set as_of = "'" ~ var('as_of_date') ~ "'::date" %}
 -- depends_on (read by incremental runs only): {{ ref('stg_ward_one_stop__ratings') }},
 -- {{ ref('stg_district_one_stop__dossiers') }}, {{ ref('stg_ward_one_stop__dossiers') }}
 with
@@ -36,7 +37,12 @@ changed as (
     {{ landed_dossiers(changed_in=[ref('int_dossier_completions'), ref('int_dossier_supplements'),
                                    ref('int_dossier_apologies'), ref('stg_ward_one_stop__ratings')]) }}
     union all
-    select dossier_id, _extracted_at from {{ this }} where finished_at is null
+    -- still open, and judged otherwise at this as-of date than in the row held (a due date passed since):
+    -- on_time_status and on_time_status_766 are the only columns that depend on the as-of date
+    select dossier_id, _extracted_at from {{ this }}
+    where finished_at is null
+        and (on_time_status is distinct from {{ open_status_at(as_of) }}
+             or on_time_status_766 is distinct from {{ open_status_at(as_of, rule='766') }})
 ),
 {%- endif %}
 
@@ -158,12 +164,8 @@ judged as (
 final as (
     select
         *,
-        coalesce(finished_timeliness,
-                 case when {{ open_overdue_at("'" ~ var('as_of_date') ~ "'::date") }} then 'open_overdue'
-                      else 'open_within_deadline' end) as on_time_status,
-        coalesce(finished_timeliness_766,
-                 case when {{ open_overdue_at("'" ~ var('as_of_date') ~ "'::date", rule='766') }}
-                      then 'open_overdue' else 'open_within_deadline' end) as on_time_status_766,
+        coalesce(finished_timeliness, {{ open_status_at(as_of) }}) as on_time_status,
+        coalesce(finished_timeliness_766, {{ open_status_at(as_of, rule='766') }}) as on_time_status_766,
         case
             when status_code in (1, 3) then 'not_received'
             when status_code = 7 then 'withdrawn'

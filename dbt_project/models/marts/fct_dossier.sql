@@ -1,7 +1,7 @@
 -- One row per dossier of both one-stop systems, with its timeliness judged by int_dossier_sla.
--- Incremental: a run re-writes (delete+insert by dossier_id) the dossiers int_dossier_sla re-wrote from
--- records extracted after the newest one this table holds (source_extracted_at), and every still-open
--- dossier (its on_time_status depends on the as-of date); a full refresh gives the same rows.
+-- Incremental: a run re-writes (delete+insert by dossier_id) the dossiers int_dossier_sla re-wrote: from
+-- records extracted after the newest one this table holds (source_extracted_at), or still open and judged
+-- otherwise at this as-of date than in the row held; a full refresh gives the same rows.
 {{ config(materialized='incremental', unique_key='dossier_id', incremental_strategy='delete+insert',
           on_schema_change='fail', meta={'watermark': 'source_extracted_at'}) }}
 with
@@ -10,7 +10,13 @@ sla as (
     select * from {{ ref('int_dossier_sla') }}
     {% if is_incremental() %}
     where {{ extracted_after_held(held='source_extracted_at') }}
-       or finished_at is null
+       or dossier_id in (
+           select s.dossier_id
+           from {{ ref('int_dossier_sla') }} as s
+           inner join {{ this }} as held on s.dossier_id = held.dossier_id
+           where s.finished_at is null
+               and (s.on_time_status is distinct from held.on_time_status
+                    or s.on_time_status_766 is distinct from held.on_time_status_766))
     {% endif %}
 ),
 
