@@ -63,7 +63,8 @@
 {%- set cell_grain = (cell_grain + ['p.period_type', 'p.period_start', 'p.period_end']) | join(', ') -%}
 with
 
-dossiers as (
+-- a filtered scan, used four times: not materialized, so each use reads only the columns it needs
+dossiers as not materialized (
     select * from {{ ref('int_dossier_sla') }} where received_at is not null
 ),
 

@@ -16,7 +16,10 @@
     {%- set keys = [key] if key is string else key -%}
     {%- set same_key = [] -%}
     {%- for k in keys %}{% do same_key.append('r.' ~ k ~ ' is not distinct from v.' ~ k) %}{% endfor -%}
-    with versions as (
+    {#- A full build reads the whole landing zone here. Not materialized: each of the three uses scans only
+        the columns it needs from the Parquet parts, instead of DuckDB holding (or spilling) a copy of every
+        row. An incremental run reads only the new rows, which are cheaper kept than read three times. #}
+    with versions as {% if not is_incremental() %}not materialized {% endif %}(
         select * from {{ relation }}
         {%- if is_incremental() and relation is not string %}
         where {{ extracted_after_held() }}

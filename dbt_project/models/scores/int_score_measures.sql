@@ -31,8 +31,9 @@ procedures as (
     select procedure_code, online_level, has_fee, level from {{ ref('dim_procedure') }}
 ),
 
--- int_dossier_sla, not fct_dossier: the 766 reading of open dossiers needs the supplement columns
-dossiers as (
+-- int_dossier_sla, not fct_dossier: the 766 reading of open dossiers needs the supplement columns; not
+-- materialized, so each of its three uses reads only the columns it needs
+dossiers as not materialized (
     select d.*, coalesce(p.has_fee, false) as has_fee,
            coalesce(p.level = d.handling_level, false) as procedure_of_the_level,
            date_trunc('month', d.received_date)::date as received_month,
