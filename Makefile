@@ -77,7 +77,7 @@ bench: install
 		--stages $(STAGES) $(if $(REUSE_LANDING),--reuse-landing $(abspath $(REUSE_LANDING)))
 
 bench-table: install
-	$(VENV)/bin/python -m bench.table $(wildcard .bench/*/bench.json)
+	$(VENV)/bin/python -m bench.table $(wildcard bench/results/*.json .bench/*/bench.json)
 
 # make bench-scheduler [MODES=build,layers,cosmos,watcher] [DOSSIERS=2000] [REPEAT=1]: the warehouse DAG
 # through the real scheduler per dbt mode vs one dbt build + gate + publish of the same data; prints the ratio.

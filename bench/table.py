@@ -32,7 +32,9 @@ def row(report: dict) -> str:
     stages = report["stages"]
     extract, build, gate, publish = (stages.get(s) for s in ("extract", "build", "gate", "publish"))
     reference, incremental = stages.get("reference"), stages.get("incremental")
-    extract_cell = (f"{extract['records_per_s']:,} dossiers/s ({report['sample']:,} sample)" if extract else NONE)
+    alone = (f"; {extract['extractor_records_per_s']:,}/s the extractor alone" if extract and
+             "extractor_records_per_s" in extract else "")
+    extract_cell = (f"{extract['records_per_s']:,} dossiers/s ({report['sample']:,} sample{alone})" if extract else NONE)
     total = (f"{build['seconds'] + gate['seconds'] + publish['seconds']:,.1f} s" if build and gate and publish
              else NONE)
     peaks = [g for g in (_gib(build), _gib(gate), _gib(publish)) if g is not None]
@@ -40,6 +42,8 @@ def row(report: dict) -> str:
     incremental_cell = (f"{incremental['seconds']:,.1f} s ({incremental['build_seconds']} + "
                         f"{incremental['gate_seconds']} + {incremental['publish_seconds']})" if incremental else NONE)
     incremental_peak = f"{_gib(incremental):.2f} GiB" if incremental else NONE
+    if incremental and "rebuild" not in stages and "identical_to_full_rebuild" in incremental:
+        incremental_peak += " (with the full rebuild and its comparison, then one stage)"
     ratio = (f"{reference['build_ratio']}× (models involved {reference['models_ratio']}×)"
              if reference and "build_ratio" in reference else NONE)
     # runs before the rebuild stage compared inside the incremental stage
