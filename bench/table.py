@@ -50,7 +50,8 @@ def row(report: dict) -> str:
     compared = stages.get("rebuild") or (incremental if incremental and "identical_to_full_rebuild" in incremental
                                          else None)
     identical = str(compared["identical_to_full_rebuild"]) if compared else NONE
-    label = f"{report.get('scale_label', report['scale'])} ({report['scale']:,}, ×{report['copies']})"
+    label = (f"{report.get('scale_label', report['scale'])} ({report['scale']:,}, ×{report['copies']}, "
+             f"{report['commit']})")
     return (f"| {label} | {extract_cell} | {_seconds(build)} | {_seconds(gate)} | {_seconds(publish)} | {total} | "
             f"{peak} | {incremental_cell} | {incremental_peak} | {ratio} | {identical} |")
 
