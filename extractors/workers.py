@@ -16,6 +16,7 @@ HTTP client.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import pickle
 import queue
@@ -86,10 +87,9 @@ class _Worker:
                 future.set_exception(value)
 
     def close(self) -> None:
-        try:
+        # The worker may already have died and broken its pipe: only reaping it is left then.
+        with contextlib.suppress(OSError):
             self.process.stdin.close()
-        except OSError:  # the worker already died and its pipe is broken: only reaping it is left
-            pass
         self.process.wait(timeout=10)
 
 
