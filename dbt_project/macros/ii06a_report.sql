@@ -1,7 +1,8 @@
 {#
   Report form II.06a figures by a grain (unit, handling level, period, and optionally a procedure).
-  The one home of the II.06a column definitions: rpt_procedure_period counts them from the dossiers
-  (ii06a_report), rpt_dossier_period adds the procedures up (ii06a_sum_procedures).
+  The one home of the II.06a column definitions: int_ii06a_counts counts them from the dossiers
+  (ii06a_counts), rpt_procedure_period adds the rates (_ii06a_columns), rpt_dossier_period adds the
+  procedures up (ii06a_sum_procedures).
 
   Why in two steps, months first: every standard period (int_report_periods) starts on the first day
   of a month and ends on the last day of one, so whether a dossier is carried over, newly received or
@@ -55,18 +56,78 @@
     'results_returned_online', 'apologies_issued', 'ratings_total', 'ratings_satisfied', 'results_digitised']) }}
 {%- endmacro %}
 
-{% macro ii06a_report(extra_grain=[]) -%}
+{#-
+  The per-dossier inputs of the II.06a counts, one row per dossier received (received_at not null):
+  its grain, the dates and flags the counts read, what open_overdue_at judges an open dossier by, and
+  the months of its apology letters. `dossiers`: int_dossier_sla rows; `apologies`: int_dossier_apologies
+  rows. int_ii06a_counts keeps these rows as last counted (its ledger, ii06a_record_counted).
+-#}
+{% macro ii06a_inputs(base, dossiers, apologies) -%}
+    select
+        {% for column in base %}d.{{ column }}, {% endfor %}d.dossier_id,
+        d.received_date, d.finished_date, d.channel, d.finished_timeliness,
+        d.postal_return_requested, d.postal_returned, d.result_returned_online, d.result_digitised,
+        d.rated_at, d.rating_level,
+        d.base_due_date, d.due_date_after_first_supplement, d.first_supplement_requested_at,
+        d.first_supplement_resumed_at, d.second_supplement_requested_at,
+        a.apology_months,
+        d._extracted_at
+    from {{ dossiers }} as d
+    left join (
+        select dossier_id, list(date_trunc('month', issued_at)::date order by issued_at) as apology_months
+        from {{ apologies }} where issued_at is not null group by dossier_id
+    ) as a on d.dossier_id = a.dossier_id
+    where d.received_at is not null
+{%- endmacro %}
+
+{#- The ledger of int_ii06a_counts: its inputs rows (ii06a_inputs) of every dossier as last counted. -#}
+{% macro _ii06a_ledger() -%}
+    {{ return(api.Relation.create(database=this.database, schema=this.schema, identifier=this.identifier ~ '__dossiers')) }}
+{%- endmacro %}
+
+{#-
+  How an incremental run of int_ii06a_counts counts: 'delta' (held counts − the changed dossiers as last
+  counted + as they are now), or 'recount' (every dossier again) when there is no ledger or the set of
+  standard periods changed since the counts were made (a new month, or data before the first day): the
+  unchanged dossiers count in a new period too.
+-#}
+{% macro _ii06a_mode() -%}
+    {%- set mode = 'full' -%}
+    {%- if this is not none and is_incremental() and model.resource_type != 'unit_test' -%}
+        {%- set mode = 'delta' -%}
+        {%- set ledger = _ii06a_ledger() -%}
+        {%- if execute and adapter.get_relation(ledger.database, ledger.schema, ledger.identifier) is none -%}
+            {%- set mode = 'recount' -%}
+        {%- elif execute -%}
+            {%- set periods = "select period_type, period_start, period_end from " ~ ref('int_report_periods') -%}
+            {%- set held = "select distinct period_type, period_start, period_end from " ~ this -%}
+            {%- set differing = run_query("select count(*) from ((" ~ periods ~ " except " ~ held ~ ") union all ("
+                                          ~ held ~ " except " ~ periods ~ "))").columns[0].values()[0] -%}
+            {%- if differing > 0 %}{% set mode = 'recount' %}{% endif -%}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return(mode) }}
+{%- endmacro %}
+
+{#-
+  The II.06a counts (_ii06a_counts) by grain and period: int_ii06a_counts. A full build counts every
+  dossier; an incremental run (_ii06a_mode) either counts again or, for 'delta', only the dossiers
+  int_dossier_sla re-wrote since the ledger (extracted after its newest row): their contributions as
+  last counted are taken away (sign −1) and as they are now added (sign +1), per (grain, period) — the
+  counts are sums, so held + change is the full count — and only the (grain, period) rows whose counts
+  change are written. A row whose presence counts fall to 0 is deleted (incremental strategy
+  replace_keys, keep_rows_where): a full build has no row where nothing is received, rated or apologised.
+-#}
+{% macro ii06a_counts(extra_grain=[]) -%}
 {%- set base = ['unit_code', 'parent_unit_code', 'handling_level'] + extra_grain -%}
 {%- set base_list = base | join(', ') -%}
-{%- set grain = (base + ['period_type', 'period_start', 'period_end']) | join(', ') -%}
+{%- set keys = base + ['period_type', 'period_start', 'period_end'] -%}
 {%- set cell_grain = [] -%}{%- for column in base -%}{%- do cell_grain.append('c.' ~ column) -%}{%- endfor -%}
 {%- set cell_grain = (cell_grain + ['p.period_type', 'p.period_start', 'p.period_end']) | join(', ') -%}
+{%- set mode = _ii06a_mode() -%}
+{%- set ledger = _ii06a_ledger() if mode == 'delta' else none -%}
+-- counted: {{ mode }}
 with
-
--- a filtered scan, used four times: not materialized, so each use reads only the columns it needs
-dossiers as not materialized (
-    select * from {{ ref('int_dossier_sla') }} where received_at is not null
-),
 
 periods as (
     select period_type, period_start, period_end, date_trunc('month', period_end)::date as last_month
@@ -77,9 +138,30 @@ period_ends as (
     select distinct period_end from periods
 ),
 
-apologies as (
-    select * from {{ ref('int_dossier_apologies') }}
+{%- if mode == 'delta' %}
+
+-- re-written by int_dossier_sla since the ledger was last written
+changed as (
+    select dossier_id from {{ ref('int_dossier_sla') }}
+    where _extracted_at > (select coalesce(max(_extracted_at), '-infinity'::timestamptz) from {{ ledger }})
 ),
+
+dossiers as (
+    select *, 1 as sign from (
+        {{ ii06a_inputs(base,
+            "(select * from " ~ ref('int_dossier_sla') ~ " where dossier_id in (select dossier_id from changed))",
+            "(select * from " ~ ref('int_dossier_apologies') ~ " where dossier_id in (select dossier_id from changed))") }}
+    )
+    union all by name
+    select *, -1 as sign from {{ ledger }} where dossier_id in (select dossier_id from changed)
+),
+{%- else %}
+
+-- every dossier, used four times: not materialized, so each use reads only the columns it needs
+dossiers as not materialized (
+    select *, 1 as sign from ({{ ii06a_inputs(base, ref('int_dossier_sla'), ref('int_dossier_apologies')) }})
+),
+{%- endif %}
 
 -- counted once per (grain, received month, finished month); finished_month null = not finished
 flow_cells as (
@@ -87,17 +169,17 @@ flow_cells as (
         {{ base_list }},
         date_trunc('month', received_date)::date as received_month,
         date_trunc('month', finished_date)::date as finished_month,
-        count(*) as dossiers,
-        count(*) filter (where channel = 'online') as online,
-        count(*) filter (where coalesce(channel, 'direct') = 'direct') as direct,
-        count(*) filter (where channel = 'postal') as postal,
-        count(*) filter (where finished_timeliness = 'early') as early,
-        count(*) filter (where finished_timeliness = 'on_time') as on_time,
-        count(*) filter (where finished_timeliness = 'late') as late,
-        count(*) filter (where postal_return_requested) as postal_return_requested,
-        count(*) filter (where postal_returned) as postal_returned,
-        count(*) filter (where result_returned_online) as results_returned_online,
-        count(*) filter (where result_digitised) as results_digitised
+        sum(sign) as dossiers,
+        sum(sign) filter (where channel = 'online') as online,
+        sum(sign) filter (where coalesce(channel, 'direct') = 'direct') as direct,
+        sum(sign) filter (where channel = 'postal') as postal,
+        sum(sign) filter (where finished_timeliness = 'early') as early,
+        sum(sign) filter (where finished_timeliness = 'on_time') as on_time,
+        sum(sign) filter (where finished_timeliness = 'late') as late,
+        sum(sign) filter (where postal_return_requested) as postal_return_requested,
+        sum(sign) filter (where postal_returned) as postal_returned,
+        sum(sign) filter (where result_returned_online) as results_returned_online,
+        sum(sign) filter (where result_digitised) as results_digitised
     from dossiers
     group by all
 ),
@@ -106,8 +188,8 @@ flow_cells as (
 open_cells as (
     select
         {{ base_list }}, e.period_end,
-        count(*) filter (where not {{ open_overdue_at('e.period_end') }}) as within_deadline,
-        count(*) filter (where {{ open_overdue_at('e.period_end') }}) as overdue
+        sum(sign) filter (where not {{ open_overdue_at('e.period_end') }}) as within_deadline,
+        sum(sign) filter (where {{ open_overdue_at('e.period_end') }}) as overdue
     from dossiers as d
     inner join period_ends as e
         on d.received_date <= e.period_end
@@ -118,20 +200,17 @@ open_cells as (
 rating_cells as (
     select
         {{ base_list }}, date_trunc('month', rated_at)::date as rated_month,
-        count(*) as ratings_total,
-        count(*) filter (where rating_level in (1, 2)) as ratings_satisfied
+        sum(sign) as ratings_total,
+        sum(sign) filter (where rating_level in (1, 2)) as ratings_satisfied
     from dossiers
     where rated_at is not null
     group by all
 ),
 
 apology_cells as (
-    select
-        {% for column in base %}d.{{ column }}, {% endfor %}date_trunc('month', a.issued_at)::date as issued_month,
-        count(*) as apologies_issued
-    from apologies as a
-    inner join dossiers as d on a.dossier_id = d.dossier_id
-    where a.issued_at is not null
+    select {{ base_list }}, issued_month, sum(sign) as apologies_issued
+    from (select {{ base_list }}, unnest(apology_months) as issued_month, sign from dossiers
+          where apology_months is not null)
     group by all
 ),
 
@@ -172,7 +251,74 @@ contributions as (
     inner join periods as p on c.issued_month between p.period_start and p.last_month
 ),
 
-{{ _ii06a_summed(grain, 'contributions') }}
+summed as (
+    select
+        {{ keys | join(', ') }},
+        {% for column in _ii06a_counts() %}coalesce(sum({{ column }}), 0)::bigint as {{ column }}{{ ',' if not loop.last }}
+        {% endfor %}
+    from contributions
+    group by all
+),
+
+{%- if mode == 'delta' %}
+
+-- the (grain, period) rows the changed dossiers move, as held + change
+changes as (
+    select * from summed
+    where {% for column in _ii06a_counts() %}{{ column }} <> 0{{ ' or ' if not loop.last }}{% endfor %}
+),
+
+final as (
+    select
+        {% for column in keys %}c.{{ column }}, {% endfor %}
+        {% for column in _ii06a_counts() %}coalesce(h.{{ column }}, 0) + c.{{ column }} as {{ column }}{{ ',' if not loop.last }}
+        {% endfor %}
+    from changes as c
+    left join {{ this }} as h on {{ _same_grain('c', 'h', keys) }}
+)
+{%- elif mode == 'recount' %}
+
+-- every held row is replaced: by its new counts, or deleted (all 0) where nothing counts there any more
+final as (
+    select * from summed
+    union all by name
+    select {{ keys | join(', ') }},
+        {% for column in _ii06a_counts() %}0::bigint as {{ column }}{{ ',' if not loop.last }}{% endfor %}
+    from {{ this }} as h
+    where not exists (select 1 from summed as s where {{ _same_grain('s', 'h', keys) }})
+)
+{%- else %}
+
+final as (
+    select * from summed
+)
+{%- endif %}
+
+select * from final
+{%- endmacro %}
+
+{#-
+  post_hook of int_ii06a_counts, in the same transaction (the same file): the ledger takes the changed
+  dossiers as counted now, so the next run takes away exactly what this one added. A full refresh, or a
+  missing ledger, writes it whole. "Changed" is fixed in a temporary table before the ledger moves.
+-#}
+{% macro ii06a_record_counted(extra_grain=[]) -%}
+{%- set base = ['unit_code', 'parent_unit_code', 'handling_level'] + extra_grain -%}
+{%- set ledger = _ii06a_ledger() -%}
+{%- if should_full_refresh() or adapter.get_relation(ledger.database, ledger.schema, ledger.identifier) is none -%}
+    create or replace table {{ ledger }} as
+    {{ ii06a_inputs(base, ref('int_dossier_sla'), ref('int_dossier_apologies')) }};
+{%- else -%}
+    create or replace temp table ii06a_changed as
+        select dossier_id from {{ ref('int_dossier_sla') }}
+        where _extracted_at > (select coalesce(max(_extracted_at), '-infinity'::timestamptz) from {{ ledger }});
+    delete from {{ ledger }} where dossier_id in (select dossier_id from ii06a_changed);
+    insert into {{ ledger }} by name
+    {{ ii06a_inputs(base,
+        "(select * from " ~ ref('int_dossier_sla') ~ " where dossier_id in (select dossier_id from ii06a_changed))",
+        "(select * from " ~ ref('int_dossier_apologies') ~ " where dossier_id in (select dossier_id from ii06a_changed))") }};
+    drop table ii06a_changed;
+{%- endif -%}
 {%- endmacro %}
 
 {#- rpt_dossier_period: the procedure rows of rpt_procedure_period added up (every count is additive) -#}

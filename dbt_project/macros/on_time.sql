@@ -1,6 +1,6 @@
 {#
   Is a dossier still open at a period end overdue there? The one home of the open-dossier rule, used
-  by int_dossier_sla (at the as-of date), macro ii06a_report and int_score_measures (at each period
+  by int_dossier_sla (at the as-of date), macro ii06a_counts and int_score_measures (at each period
   end). Expects the columns of int_dossier_sla. Two readings, named (docs/on-time.md):
     rule='ii06a'  report form II.06a (Circular 01/2018/TT-VPCP): dates compared; a dossier waiting for
                   the citizen's supplement is "trong hạn" ("bao gồm cả hồ sơ chờ bổ sung") when the

@@ -19,6 +19,7 @@ from warehouse.build import build_candidate, work_path
 from warehouse.compare import compare_marts
 
 AS_OF = "2024-05-01"
+JUNE = "2024-06-21"
 LATER = "2024-07-15"
 LATEST = "2024-09-01"
 
@@ -37,11 +38,20 @@ def builds(tmp_path_factory):
         before = duckdb.connect(str(first.candidate), read_only=True)
         rows_before = before.execute("select count(*) from marts.fct_dossier").fetchone()[0]
         before.close()
+        # a day in June: new months since the first build, so the report counts are counted again
+        cluster.move_clock(datetime(2024, 6, 20))
+        for system in SourceSystem:
+            extract_system(system, settings, cluster.base_url(system))
+        build_candidate(settings, full_refresh=False, as_of_date=JUNE)
+        modes = [counted_mode(settings)]
+        # the rest of June: the same months, so only the report rows the changed dossiers move are re-written
         cluster.move_clock(end)
         for system in SourceSystem:
             extract_system(system, settings, cluster.base_url(system))
     # a later as-of date: still-open dossiers are judged again, not only the changed ones
     incremental = build_candidate(settings, full_refresh=False, as_of_date=LATER)
+    modes.append(counted_mode(settings))
+    assert modes == ["recount", "delta"]
     full = build_candidate(settings, full_refresh=True, as_of_date=LATER, candidate=tmp_path / "full.duckdb")
     return tmp_path, rows_before, incremental, full
 
@@ -89,6 +99,7 @@ def test_a_day_with_nothing_landed_judges_open_dossiers_again(builds):
     shutil.copyfile(work_path(incremental.candidate), work_path(day))
     settings = replace(Settings(), data_dir=tmp_path, pii_key="k")
     again = build_candidate(settings, full_refresh=False, as_of_date=LATEST, candidate=day)
+    assert counted_mode(settings) == "delta"  # nothing changed: no report row is re-written
     full = build_candidate(settings, full_refresh=True, as_of_date=LATEST, candidate=tmp_path / "day_full.duckdb")
     assert compare_marts(again.candidate, full.candidate) == {}
     con = duckdb.connect()
@@ -99,6 +110,13 @@ def test_a_day_with_nothing_landed_judges_open_dossiers_again(builds):
         "from before.marts.fct_dossier as b join after.marts.fct_dossier as a using (dossier_id) "
         "where b.finished_at is null and a.source_extracted_at = b.source_extracted_at").fetchone()
     assert 0 < rejudged < open_before  # some due dates passed between the two days, not every open dossier's
+
+
+def counted_mode(settings: Settings) -> str:
+    """How the last build's int_ii06a_counts counted (full, recount or delta: macro ii06a_counts)."""
+    compiled = (settings.data_dir / "warehouse" / "dbt_target" / "compiled" / "cchc_warehouse" / "models"
+                / "intermediate" / "int_ii06a_counts.sql").read_text()
+    return compiled.split("-- counted: ", 1)[1].split()[0]
 
 
 def _incremental_tables(con, catalog: str) -> list[tuple[str, str]]:

@@ -3,7 +3,7 @@
   form (measure, value) so a rubric names its numerator and denominator as data (seed score_rubric).
   A unit is measured on the dossiers its own one-stop unit handled (unit_code + handling_level).
   "Handled", "resolved", "late" are the II.06a figures of rpt_dossier_period (the period rules live in
-  macro ii06a_report); what II.06a does not count is added from fct_dossier by receipt, finish or rating
+  macro ii06a_counts); what II.06a does not count is added from fct_dossier by receipt, finish or rating
   date in the period, the same dates the report uses. Every measure exists for every unit-period the
   report has (0 when nothing qualified): a missing measure means the warehouse lacks the data.
 */
@@ -56,7 +56,7 @@ full_online as (
 ),
 
 /*
-  Months first, as in macro ii06a_report: every period starts on the first day of a month and ends on
+  Months first, as in macro ii06a_counts: every period starts on the first day of a month and ends on
   the last day of one, so whether a dossier was received, finished or rated in a period, or handled there
   (received by its end, not finished before its start), depends only on its received, finished and rated
   months. Dossiers are counted once per (unit, level, those months, the flags judged) and each period adds
