@@ -146,6 +146,7 @@ changed as (
     where _extracted_at > (select coalesce(max(_extracted_at), '-infinity'::timestamptz) from {{ ledger }})
 ),
 
+-- as they are now (+1) and as last counted (−1)
 dossiers as (
     select *, 1 as sign from (
         {{ ii06a_inputs(base,
@@ -155,11 +156,25 @@ dossiers as (
     union all by name
     select *, -1 as sign from {{ ledger }} where dossier_id in (select dossier_id from changed)
 ),
+
+apology_rows as (
+    select {{ base_list }}, unnest(apology_months) as issued_month, sign
+    from dossiers where apology_months is not null
+),
 {%- else %}
 
--- every dossier, used four times: not materialized, so each use reads only the columns it needs
+-- every dossier, used four times: not materialized, so each use reads only the columns it needs (the
+-- ledger's projection, ii06a_inputs, would join the apologies at each use)
 dossiers as not materialized (
-    select *, 1 as sign from ({{ ii06a_inputs(base, ref('int_dossier_sla'), ref('int_dossier_apologies')) }})
+    select *, 1 as sign from {{ ref('int_dossier_sla') }} where received_at is not null
+),
+
+apology_rows as (
+    select {% for column in base %}d.{{ column }}, {% endfor %}date_trunc('month', a.issued_at)::date as issued_month,
+        1 as sign
+    from {{ ref('int_dossier_apologies') }} as a
+    inner join dossiers as d on a.dossier_id = d.dossier_id
+    where a.issued_at is not null
 ),
 {%- endif %}
 
@@ -209,8 +224,7 @@ rating_cells as (
 
 apology_cells as (
     select {{ base_list }}, issued_month, sum(sign) as apologies_issued
-    from (select {{ base_list }}, unnest(apology_months) as issued_month, sign from dossiers
-          where apology_months is not null)
+    from apology_rows
     group by all
 ),
 
