@@ -80,6 +80,16 @@
     where d.received_at is not null
 {%- endmacro %}
 
+{#- The grain of the counts: unit, parent, level, and `extra_grain` (int_ii06a_counts: the procedure). -#}
+{% macro _ii06a_base(extra_grain) -%}
+    {{ return(['unit_code', 'parent_unit_code', 'handling_level'] + extra_grain) }}
+{%- endmacro %}
+
+{#- The dossiers int_dossier_sla re-wrote since the ledger was last written (extracted after its newest row). -#}
+{% macro _ii06a_changed(ledger) -%}
+    select dossier_id from {{ ref('int_dossier_sla') }} where {{ extracted_after_held(holder=ledger) }}
+{%- endmacro %}
+
 {#- The ledger of int_ii06a_counts: its inputs rows (ii06a_inputs) of every dossier as last counted. -#}
 {% macro _ii06a_ledger() -%}
     {{ return(api.Relation.create(database=this.database, schema=this.schema, identifier=this.identifier ~ '__dossiers')) }}
@@ -119,7 +129,7 @@
   replace_keys, keep_rows_where): a full build has no row where nothing is received, rated or apologised.
 -#}
 {% macro ii06a_counts(extra_grain=[]) -%}
-{%- set base = ['unit_code', 'parent_unit_code', 'handling_level'] + extra_grain -%}
+{%- set base = _ii06a_base(extra_grain) -%}
 {%- set base_list = base | join(', ') -%}
 {%- set keys = base + ['period_type', 'period_start', 'period_end'] -%}
 {%- set cell_grain = [] -%}{%- for column in base -%}{%- do cell_grain.append('c.' ~ column) -%}{%- endfor -%}
@@ -142,8 +152,7 @@ period_ends as (
 
 -- re-written by int_dossier_sla since the ledger was last written
 changed as (
-    select dossier_id from {{ ref('int_dossier_sla') }}
-    where _extracted_at > (select coalesce(max(_extracted_at), '-infinity'::timestamptz) from {{ ledger }})
+    {{ _ii06a_changed(ledger) }}
 ),
 
 -- as they are now (+1) and as last counted (−1)
@@ -317,15 +326,13 @@ select * from final
   missing ledger, writes it whole. "Changed" is fixed in a temporary table before the ledger moves.
 -#}
 {% macro ii06a_record_counted(extra_grain=[]) -%}
-{%- set base = ['unit_code', 'parent_unit_code', 'handling_level'] + extra_grain -%}
+{%- set base = _ii06a_base(extra_grain) -%}
 {%- set ledger = _ii06a_ledger() -%}
 {%- if should_full_refresh() or adapter.get_relation(ledger.database, ledger.schema, ledger.identifier) is none -%}
     create or replace table {{ ledger }} as
     {{ ii06a_inputs(base, ref('int_dossier_sla'), ref('int_dossier_apologies')) }};
 {%- else -%}
-    create or replace temp table ii06a_changed as
-        select dossier_id from {{ ref('int_dossier_sla') }}
-        where _extracted_at > (select coalesce(max(_extracted_at), '-infinity'::timestamptz) from {{ ledger }});
+    create or replace temp table ii06a_changed as {{ _ii06a_changed(ledger) }};
     delete from {{ ledger }} where dossier_id in (select dossier_id from ii06a_changed);
     insert into {{ ledger }} by name
     {{ ii06a_inputs(base,

@@ -43,9 +43,10 @@
 {#
   Rows extracted after the newest row the model holds (its `_extracted_at` watermark). Every landed row
   carries the time its batch was extracted; a re-extracted window is a new extraction, so it is read again.
+  `holder`: the relation holding the watermark, when it is not the model itself (int_ii06a_counts' ledger).
 #}
-{% macro extracted_after_held(column='_extracted_at', held='_extracted_at') -%}
-    {{ column }} > (select coalesce(max({{ held }}), '-infinity'::timestamptz) from {{ this }})
+{% macro extracted_after_held(column='_extracted_at', held='_extracted_at', holder=none) -%}
+    {{ column }} > (select coalesce(max({{ held }}), '-infinity'::timestamptz) from {{ holder or this }})
 {%- endmacro %}
 
 {#
