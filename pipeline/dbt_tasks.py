@@ -98,7 +98,7 @@ def run_dbt_build(run_id: str, try_number: int, full_refresh: bool, as_of_date: 
     The target directory is kept per task (not per run) so dbt's partial parse survives between
     runs; `airflow_run.json` in it says which run its run_results.json belongs to, so a retry only
     resumes its own run."""
-    from warehouse.build import build_flags, build_vars, candidate_path, create_candidate, dbt_env
+    from warehouse.build import build_env, build_flags, candidate_path, create_candidate, dbt_env
 
     settings = Settings.from_env()
     target = target_dir(settings, name)
@@ -107,22 +107,23 @@ def run_dbt_build(run_id: str, try_number: int, full_refresh: bool, as_of_date: 
     results_file = target / "run_results.json"
     resumable = (try_number > 1 and marker.exists() and json.loads(marker.read_text())["run_id"] == run_id
                  and results_file.exists() and failed_nodes(results_file))
+    candidate = candidate_path(settings)
     if resumable:
-        args = ["retry"]
+        # the retry resumes the first try with its values: where its tests start is where that try started
+        args, run = ["retry"], json.loads(marker.read_text()).get("env", {})
     else:
-        variables = build_vars(candidate_path(settings), full_refresh=full_refresh, as_of_date=as_of_date)
-        args = ["build", "--vars", json.dumps(variables), *build_flags(full_refresh)]
+        args = ["build", *build_flags(full_refresh)]
         if selector:
             args += ["--select", *selector.split()]
+        run = build_env(candidate, full_refresh=full_refresh, as_of_date=as_of_date)
         results_file.unlink(missing_ok=True)
-        marker.write_text(json.dumps({"run_id": run_id}))
-    candidate = candidate_path(settings)
+        marker.write_text(json.dumps({"run_id": run_id, "env": run}))
     create_candidate(candidate)
     command = [str(Path(sys.executable).parent / "dbt"), "--no-use-colors", *args, "--project-dir", str(DBT_PROJECT),
                "--target-path", str(target)]
     print("running:", " ".join(command[1:]), flush=True)
     started = time.perf_counter()
-    proc = subprocess.Popen(command, env=dbt_env(settings, candidate), cwd=DBT_PROJECT, stdout=subprocess.PIPE,
+    proc = subprocess.Popen(command, env=dbt_env(settings, candidate, run), cwd=DBT_PROJECT, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     for line in proc.stdout:
         print(line.rstrip(), flush=True)

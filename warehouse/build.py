@@ -34,6 +34,7 @@ class BuildResult:
     candidate: Path
     seconds: float
     results: list[dict]  # per node: unique_id, status, execution_time
+    log: str = ""  # dbt's console output
 
     @property
     def model_seconds(self) -> dict[str, float]:
@@ -58,34 +59,53 @@ def create_candidate(candidate: Path) -> None:
     release_file.open_for_writing(candidate).close()
 
 
-def dbt_env(settings: Settings, candidate: Path | None = None) -> dict[str, str]:
+# The values of one run reach dbt as environment variables, not --vars: dbt keys its partial parse on the
+# --vars given (a new as-of date re-parsed the whole project, ~9 s of every build), and the macros read
+# these only at run time (macros/run_values.sql), so they are not part of the parse.
+AS_OF_ENV = "CCHC_AS_OF_DATE"
+CHANGED_SINCE_ENV = "CCHC_CHANGED_SINCE"
+
+
+def dbt_env(settings: Settings, candidate: Path | None = None, run: dict[str, str] | None = None) -> dict[str, str]:
+    """dbt's environment: the candidate's files and DuckDB settings, and `run` (build_env) — never a value of
+    an earlier run left in this process's environment."""
     candidate = candidate or candidate_path(settings)
-    return {**os.environ, "CCHC_DATA_DIR": str(settings.data_dir),
+    inherited = {k: v for k, v in os.environ.items() if k not in (AS_OF_ENV, CHANGED_SINCE_ENV)}
+    return {**inherited, **(run or {}), "CCHC_DATA_DIR": str(settings.data_dir),
             "CCHC_WAREHOUSE_PATH": str(candidate), "CCHC_WAREHOUSE_WORK_PATH": str(work_path(candidate)),
             "CCHC_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
             "CCHC_DUCKDB_TEMP_DIR": str(settings.duckdb_temp_dir),
             "DBT_PROFILES_DIR": str(DBT_PROJECT), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 
 
-def run_dbt(settings: Settings, *args: str, candidate: Path | None = None) -> subprocess.CompletedProcess:
+def run_dbt(settings: Settings, *args: str, candidate: Path | None = None,
+            run: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     dbt = Path(sys.executable).parent / "dbt"
     target_path = settings.data_dir / "warehouse" / "dbt_target"
     return subprocess.run([str(dbt), *args, "--project-dir", str(DBT_PROJECT), "--target-path", str(target_path)],
-                          env=dbt_env(settings, candidate), capture_output=True, text=True, cwd=DBT_PROJECT)
+                          env=dbt_env(settings, candidate, run), capture_output=True, text=True, cwd=DBT_PROJECT)
 
 
 WATERMARK_COLUMNS = ("_extracted_at", "source_extracted_at")
 
 
 def changed_since(candidate: Path) -> dict[str, str]:
-    """Where an incremental build's data tests start (dbt var `changed_since`, macro get_where_subquery): per
-    incremental table of the candidate, the newest watermark it holds, so every row the build writes there
-    is newer. Empty (test whole tables) when there is no candidate yet."""
+    """Where an incremental build's data tests start (CCHC_CHANGED_SINCE, macro get_where_subquery): per
+    incremental table of the candidate and of its work file (staging, intermediate), the newest watermark
+    it holds, so every row the build writes there is newer. Empty (test whole tables) when there is no
+    candidate yet."""
     if not candidate.exists():
         return {}
+    held = _held_watermarks(candidate)
+    if work_path(candidate).exists():
+        held |= _held_watermarks(work_path(candidate))
+    return held
+
+
+def _held_watermarks(path: Path) -> dict[str, str]:
     import duckdb
 
-    con = duckdb.connect(str(candidate), read_only=True)
+    con = duckdb.connect(str(path), read_only=True)
     try:
         columns = con.execute(
             "select c.schema_name, c.table_name, c.column_name from duckdb_columns() as c join duckdb_tables() as t"
@@ -105,10 +125,11 @@ def build_flags(full_refresh: bool) -> list[str]:
     return ["--full-refresh"] if full_refresh else ["--exclude-resource-type", "unit_test"]
 
 
-def build_vars(candidate: Path, *, full_refresh: bool, as_of_date: str | None) -> dict[str, str]:
-    """dbt vars of a build: the as-of date, and for an incremental build where its data tests start."""
-    found = {} if full_refresh else {"changed_since": changed_since(candidate)}
-    return {k: v for k, v in {"as_of_date": as_of_date, **found}.items() if v}
+def build_env(candidate: Path, *, full_refresh: bool, as_of_date: str | None) -> dict[str, str]:
+    """The run's values for dbt (see AS_OF_ENV): the as-of date, and for an incremental build where its data
+    tests start."""
+    found = {} if full_refresh else changed_since(candidate)
+    return {k: v for k, v in {AS_OF_ENV: as_of_date, CHANGED_SINCE_ENV: found and json.dumps(found)}.items() if v}
 
 
 def prepare_or_block(settings: Settings) -> list[str]:
@@ -130,11 +151,9 @@ def build_candidate(settings: Settings, *, full_refresh: bool = True, as_of_date
     candidate = candidate or candidate_path(settings)
     create_candidate(candidate)
     prepare_or_block(settings)  # raises LandingDamaged: nothing is built from a damaged zone
-    args = ["build", *build_flags(full_refresh)]
-    if variables := build_vars(candidate, full_refresh=full_refresh, as_of_date=as_of_date):
-        args += ["--vars", json.dumps(variables)]
+    run = build_env(candidate, full_refresh=full_refresh, as_of_date=as_of_date)
     started = time.perf_counter()
-    proc = run_dbt(settings, *args, candidate=candidate)
+    proc = run_dbt(settings, "build", *build_flags(full_refresh), candidate=candidate, run=run)
     seconds = time.perf_counter() - started
     run_results = settings.data_dir / "warehouse" / "dbt_target" / "run_results.json"
     results = []
@@ -148,4 +167,4 @@ def build_candidate(settings: Settings, *, full_refresh: bool = True, as_of_date
                                           "message": proc.stdout[-500:]}])
         record_audit(settings.data_dir / "audits", checks, outcome="blocked", stage="build")
         raise BuildFailed(f"dbt build failed at {first_line(checks[0])}\n" + "\n".join(lines))
-    return BuildResult(candidate, seconds, results)
+    return BuildResult(candidate, seconds, results, proc.stdout)

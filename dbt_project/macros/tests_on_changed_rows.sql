@@ -2,9 +2,9 @@
   Data tests of an incremental build look at the rows that build wrote, not the whole table (issue 19:
   checks scale with the change). A model that keeps a watermark column (config meta.watermark: the
   extraction time of the newest landed record a row is built from) is tested on its rows newer than the
-  watermark it held before the build: var('changed_since') maps each such table to it, passed by the
-  build from the candidate it extends (warehouse/build.py). Without the var, as in every full refresh,
-  the whole table is tested.
+  watermark it held before the build: changed_since() (macros/run_values.sql) maps each such table to it,
+  passed by the build from the candidate and work file it extends (warehouse/build.py). Without it, as in
+  every full refresh, the whole table is tested.
   Why the rows written suffice: incremental models delete+insert by key, so uniqueness, not-null, accepted
   values and references of the untouched rows were established when they were written, and referenced
   parents (dossiers, documents) are never deleted. The gate's aggregate checks still read the whole table.
@@ -15,7 +15,7 @@
     {%- if execute and model is defined and model.attached_node -%}
         {%- set node = graph.nodes.get(model.attached_node, {}) -%}
         {%- set watermark = node.get('config', {}).get('meta', {}).get('watermark') -%}
-        {%- set held = var('changed_since', {}).get(node.get('alias') or node.get('name')) -%}
+        {%- set held = changed_since().get(node.get('alias') or node.get('name')) -%}
         {%- if watermark and held %}{% set since = watermark ~ " > '" ~ held ~ "'::timestamptz" %}{% endif -%}
     {%- endif -%}
     {%- set conditions = [] -%}

@@ -27,7 +27,7 @@
 */
 {{ config(materialized='incremental', unique_key='dossier_id', incremental_strategy='delete+insert',
           on_schema_change='fail', meta={'watermark': '_extracted_at'}) }}
-{%- set as_of = "'" ~ var('as_of_date') ~ "'::date" %}
+{%- set as_of = "'" ~ as_of_date() ~ "'::date" %}
 -- depends_on (read by incremental runs only): {{ ref('stg_ward_one_stop__ratings') }},
 -- {{ ref('stg_district_one_stop__dossiers') }}, {{ ref('stg_ward_one_stop__dossiers') }}
 with
