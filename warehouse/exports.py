@@ -16,20 +16,13 @@ import csv
 from pathlib import Path
 
 import duckdb
-import xlsxwriter
-from openpyxl.styles import Alignment, Font, PatternFill
 
-from warehouse import ii06a
+from warehouse import ii06a, xlsx
 
 PUBLIC_SCHEMA = "marts"
 WORKBOOK = "cchc_reports.xlsx"
 XLSX_MAX_ROWS = 1_000_000  # a sheet holds 1,048,576 rows; the rest is in the Parquet/CSV
 CODE_COLUMNS = {"unit_code", "parent_unit_code", "procedure_code", "province_code"}
-HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-DATE_FORMAT = "dd/mm/yyyy"
-RATE_FORMAT = "0.0%"
-COUNT_FORMAT = "#,##0"
 
 
 def report_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -81,102 +74,35 @@ def write_csv(con: duckdb.DuckDBPyConnection, table: str, target: Path) -> None:
                 writer.writerow(row)
 
 
-def _column_format(name: str, type_name: str) -> str | None:
+def _column_style(name: str, type_name: str) -> xlsx.Style:
     if name in CODE_COLUMNS or type_name == "VARCHAR":
-        return "@"
+        return xlsx.Style.TEXT
     if type_name == "DATE":
-        return DATE_FORMAT
+        return xlsx.Style.DATE
     if name.endswith("_rate"):
-        return RATE_FORMAT
+        return xlsx.Style.RATE
     if type_name in ("BIGINT", "INTEGER", "HUGEINT"):
-        return COUNT_FORMAT
-    return None
-
-
-def style_header(ws, row: int, first_col: int, last_col: int) -> None:
-    """openpyxl header style, for the forms built with openpyxl (warehouse/ii06a.py)."""
-    for col in range(first_col, last_col + 1):
-        cell = ws.cell(row=row, column=col)
-        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-
-
-class _Formats:
-    """XlsxWriter formats of the workbook, made once (a format per cell would bloat the file)."""
-
-    def __init__(self, book: xlsxwriter.Workbook) -> None:
-        self.header = book.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E78",
-                                       "align": "center", "valign": "vcenter", "text_wrap": True})
-        self._by_code: dict[str, object] = {}
-        self._book = book
-
-    def number(self, code: str | None):
-        if code is None:
-            return None
-        if code not in self._by_code:
-            self._by_code[code] = self._book.add_format({"num_format": code})
-        return self._by_code[code]
-
-
-def _write_sheet(book: xlsxwriter.Workbook, formats: _Formats, con: duckdb.DuckDBPyConnection, table: str) -> int:
-    """One report table as a sheet, streamed row by row (constant memory): header style, widths, frozen
-    header, autofilter, a number format per column (codes as text, dates dd/mm/yyyy, rates as %)."""
-    cursor = con.execute(named_query(con, table) + f" limit {XLSX_MAX_ROWS}")
-    names = [d[0] for d in cursor.description]
-    column_formats = [formats.number(_column_format(n, str(d[1]))) for n, d in zip(names, cursor.description,
-                                                                                   strict=True)]
-    ws = book.add_worksheet(table[:31])
-    ws.write_row(0, 0, names, formats.header)
-    ws.freeze_panes(1, 0)
-    widths = [len(n) for n in names]
-    rows = 0
-    while batch := cursor.fetchmany(50_000):
-        for row in batch:
-            rows += 1
-            for col, value in enumerate(row):
-                if value is None:
-                    continue
-                if isinstance(value, str):
-                    widths[col] = max(widths[col], len(value))
-                    ws.write_string(rows, col, value, column_formats[col])
-                else:
-                    ws.write(rows, col, value, column_formats[col])
-    for col, width in enumerate(widths):
-        # widths cannot follow the data in constant-memory mode after rows are written: Excel reads the
-        # <cols> element wherever it is, and XlsxWriter writes it at close
-        ws.set_column(col, col, min(max(width, 10) + 2, 60))
-    ws.autofilter(0, 0, rows, len(names) - 1)
-    return rows
-
-
-def _write_legend(book: xlsxwriter.Workbook, formats: _Formats, con: duckdb.DuckDBPyConnection,
-                  tables: list[str], rows: dict[str, int]) -> None:
-    """Column meanings from the dbt docs (persisted as comments), and any sheet cut at the row limit."""
-    ws = book.add_worksheet("columns")
-    ws.write_row(0, 0, ["sheet", "column", "description"], formats.header)
-    ws.freeze_panes(1, 0)
-    line = 0
-    for table in tables:
-        for column, comment in con.execute(
-                "select column_name, comment from duckdb_columns() where schema_name = ? and table_name = ? "
-                "order by column_index", [PUBLIC_SCHEMA, table]).fetchall():
-            line += 1
-            ws.write_row(line, 0, [table, column, comment or ""])
-        if rows[table] >= XLSX_MAX_ROWS:
-            line += 1
-            ws.write_row(line, 0, [table, "", f"cut at {XLSX_MAX_ROWS:,} rows: the full table is in {table}.parquet"])
-    for col, width in enumerate((24, 32, 100)):
-        ws.set_column(col, col, width)
-    ws.autofilter(0, 0, line, 2)
+        return xlsx.Style.COUNT
+    return xlsx.Style.DEFAULT
 
 
 def write_workbook(con: duckdb.DuckDBPyConnection, tables: list[str], target: Path) -> None:
-    """The report workbook, written with XlsxWriter in constant-memory mode: rows stream to disk, so the
-    workbook costs what its cells cost (openpyxl's in-memory model took ~100 s for 22k rows here)."""
-    book = xlsxwriter.Workbook(str(target), {"constant_memory": True})
-    formats = _Formats(book)
-    rows = {table: _write_sheet(book, formats, con, table) for table in tables}
-    _write_legend(book, formats, con, tables, rows)
+    """The report workbook: a sheet per report table (codes as text, dates dd/mm/yyyy, rates as %, names beside
+    codes), and a legend of every column from the dbt docs (persisted as comments)."""
+    book = xlsx.Workbook(target)
+    legend, cut = [], []
+    for table in tables:
+        sql = named_query(con, table)
+        columns = [xlsx.Column(d[0], str(d[1]), _column_style(d[0], str(d[1])))
+                   for d in con.execute(f"select * from ({sql}) limit 0").description]
+        if book.add_query_sheet(table[:31], con, sql, columns, XLSX_MAX_ROWS) >= XLSX_MAX_ROWS:
+            cut.append(table)
+        legend += [[table, column, comment or ""] for column, comment in con.execute(
+            "select column_name, comment from duckdb_columns() where schema_name = ? and table_name = ? "
+            "order by column_index", [PUBLIC_SCHEMA, table]).fetchall()]
+        if table in cut:
+            legend.append([table, "", f"cut at {XLSX_MAX_ROWS:,} rows: the full table is in {table}.parquet"])
+    book.add_rows_sheet("columns", ["sheet", "column", "description"], legend, [24, 32, 100])
     book.close()
 
 
