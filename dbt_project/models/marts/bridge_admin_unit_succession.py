@@ -12,12 +12,29 @@ resolutions on the 2025 commune arrangement): their old unit is the district (ol
 import json
 import sqlite3
 from importlib import resources
+from importlib.metadata import version
 
-import pandas as pd
+SOURCE_RELEASE = f"vietnamadminunits {version('vietnamadminunits')}"
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
+    # As dim_admin_unit: an incremental run keeps the bridge of the installed release, replaces another's whole.
+    dbt.config(materialized="incremental", incremental_strategy="replace_all", on_schema_change="append_new_columns")
+    if dbt.is_incremental and holds_release(session, dbt.this):
+        return session.sql(f"select * from {dbt.this} limit 0")
+    return succession()
+
+
+def holds_release(session, this) -> bool:
+    """Whether the table holds the installed release's list only (a table built before it kept the release: no)."""
+    columns = {name for (name,) in session.sql(f"select column_name from (describe {this})").fetchall()}
+    return "source_release" in columns and session.sql(
+        f"select distinct source_release from {this}").fetchall() == [(SOURCE_RELEASE,)]
+
+
+def succession():
+    import pandas as pd
+
     base = resources.files("vietnamadminunits") / "data"
     converter = json.loads((base / "converter_2025.json").read_text(encoding="utf-8"))
     with sqlite3.connect(f"file:{base / 'dataset.db'}?mode=ro", uri=True) as con:
@@ -45,4 +62,5 @@ def model(dbt, session):
         weight=("weight", "sum"), is_divided=("is_divided", "max"))
     bridge["weight"] = bridge["weight"] / bridge.groupby("old_code")["weight"].transform("sum")
     bridge["valid_from"] = pd.Timestamp("2025-07-01").date()
-    return bridge[["old_code", "old_level", "new_code", "weight", "is_divided", "valid_from"]]
+    bridge["source_release"] = SOURCE_RELEASE
+    return bridge[["old_code", "old_level", "new_code", "weight", "is_divided", "valid_from", "source_release"]]

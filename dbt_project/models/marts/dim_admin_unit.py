@@ -10,15 +10,32 @@ invented date; valid_to = 30 June 2025 is known (the reform). Post-reform units 
 import sqlite3
 from datetime import date
 from importlib import resources
-
-import pandas as pd
+from importlib.metadata import version
 
 REFORM = date(2025, 7, 1)
 UNKNOWN = None  # the legacy list carries no validity start
+SOURCE_RELEASE = f"vietnamadminunits {version('vietnamadminunits')}"
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
+    # The list changes only with the package: an incremental run whose table holds this release's list keeps it
+    # (strategy replace_all, macros/replace_all.sql); another release's list is replaced whole.
+    dbt.config(materialized="incremental", incremental_strategy="replace_all", on_schema_change="append_new_columns")
+    if dbt.is_incremental and holds_release(session, dbt.this):
+        return session.sql(f"select * from {dbt.this} limit 0")
+    return official_units()
+
+
+def holds_release(session, this) -> bool:
+    """Whether the table holds the installed release's list only (a table built before it kept the release: no)."""
+    columns = {name for (name,) in session.sql(f"select column_name from (describe {this})").fetchall()}
+    return "source_release" in columns and session.sql(
+        f"select distinct source_release from {this}").fetchall() == [(SOURCE_RELEASE,)]
+
+
+def official_units():
+    import pandas as pd
+
     path = resources.files("vietnamadminunits") / "data" / "dataset.db"
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
         legacy = pd.read_sql_query(
@@ -45,4 +62,5 @@ def model(dbt, session):
     units = units[units.unit_code.notna()].drop_duplicates(["unit_code", "valid_from"])
     units["valid_to"] = pd.to_datetime(units["valid_to"]).dt.date
     units["valid_from"] = pd.to_datetime(units["valid_from"]).dt.date
-    return units[["unit_code", "unit_name", "level", "parent_code", "valid_from", "valid_to"]]
+    units["source_release"] = SOURCE_RELEASE
+    return units[["unit_code", "unit_name", "level", "parent_code", "valid_from", "valid_to", "source_release"]]
