@@ -8,5 +8,9 @@
     {%- set source = arg_dict['temp_relation'] -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
     delete from {{ target }} where exists (select 1 from {{ source }});
-    insert into {{ target }} ({{ columns }}) select {{ columns }} from {{ source }}
+    insert into {{ target }} ({{ columns }}) select {{ columns }} from {{ source }};
+    {#- dbt-duckdb writes a Python model's batch as a table of the target's database (not a temporary one)
+        and leaves it there: dropped here, in the same transaction, so no run leaves one behind (and no
+        release copies one) #}
+    drop table if exists {{ source }}
 {%- endmacro %}
