@@ -12,24 +12,18 @@ resolutions on the 2025 commune arrangement): their old unit is the district (ol
 import json
 import sqlite3
 from importlib import resources
-from importlib.metadata import version
 
-SOURCE_RELEASE = f"vietnamadminunits {version('vietnamadminunits')}"
+from cchc.package_release import holds_release, release_of
+
+SOURCE_RELEASE = release_of("vietnamadminunits")
 
 
 def model(dbt, session):
     # As dim_admin_unit: an incremental run keeps the bridge of the installed release, replaces another's whole.
     dbt.config(materialized="incremental", incremental_strategy="replace_all", on_schema_change="append_new_columns")
-    if dbt.is_incremental and holds_release(session, dbt.this):
+    if dbt.is_incremental and holds_release(session, dbt.this, SOURCE_RELEASE):
         return session.sql(f"select * from {dbt.this} limit 0")
     return succession()
-
-
-def holds_release(session, this) -> bool:
-    """Whether the table holds the installed release's list only (a table built before it kept the release: no)."""
-    columns = {name for (name,) in session.sql(f"select column_name from (describe {this})").fetchall()}
-    return "source_release" in columns and session.sql(
-        f"select distinct source_release from {this}").fetchall() == [(SOURCE_RELEASE,)]
 
 
 def succession():

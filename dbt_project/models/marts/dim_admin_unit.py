@@ -10,27 +10,21 @@ invented date; valid_to = 30 June 2025 is known (the reform). Post-reform units 
 import sqlite3
 from datetime import date
 from importlib import resources
-from importlib.metadata import version
+
+from cchc.package_release import holds_release, release_of
 
 REFORM = date(2025, 7, 1)
 UNKNOWN = None  # the legacy list carries no validity start
-SOURCE_RELEASE = f"vietnamadminunits {version('vietnamadminunits')}"
+SOURCE_RELEASE = release_of("vietnamadminunits")
 
 
 def model(dbt, session):
     # The list changes only with the package: an incremental run whose table holds this release's list keeps it
     # (strategy replace_all, macros/replace_all.sql); another release's list is replaced whole.
     dbt.config(materialized="incremental", incremental_strategy="replace_all", on_schema_change="append_new_columns")
-    if dbt.is_incremental and holds_release(session, dbt.this):
+    if dbt.is_incremental and holds_release(session, dbt.this, SOURCE_RELEASE):
         return session.sql(f"select * from {dbt.this} limit 0")
     return official_units()
-
-
-def holds_release(session, this) -> bool:
-    """Whether the table holds the installed release's list only (a table built before it kept the release: no)."""
-    columns = {name for (name,) in session.sql(f"select column_name from (describe {this})").fetchall()}
-    return "source_release" in columns and session.sql(
-        f"select distinct source_release from {this}").fetchall() == [(SOURCE_RELEASE,)]
 
 
 def official_units():
