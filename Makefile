@@ -70,7 +70,7 @@ airflow: install
 SCALE ?= 1m
 OUT ?= .bench
 SAMPLE ?= 1m
-STAGES ?= extract,build,reference,gate,publish,incremental
+STAGES ?= extract,build,reference,gate,publish,incremental,ordinary_day,rebuild
 BENCH_OUT = $(if $(filter command line environment,$(origin OUT)),$(OUT),.bench/$(SCALE))
 bench: install
 	CCHC_DEMO=1 $(VENV)/bin/python -m bench --scale $(SCALE) --out $(abspath $(BENCH_OUT)) --sample $(SAMPLE) \

@@ -5,8 +5,9 @@
 2. the landed sample is copied with rewritten keys up to the scale (bench/landing.py says why);
 3. build (dbt, full refresh); reference: the hand-written DuckDB pipeline (bench/reference.py) over
    the same landing zone, asserted equal to the marts, and the build's ratio to it; gate (GX), publish,
-   then incremental (~1 % of dossiers change the next day: incremental build → gate → publish) and
-   rebuild (a full rebuild of that day, asserted equal to the incremental candidate, mart by mart).
+   then incremental (~1 % of dossiers change the next day, 1 July, the first of a month: incremental
+   build → gate → publish), ordinary_day (another ~1 % on 2 July, a day like the rest of the month) and
+   rebuild (a full rebuild of the last day landed, asserted equal to the incremental candidate, mart by mart).
 Every stage runs in its own process; its peak RSS comes from wait4. Writes OUT/bench.json and
 OUT/bench.md (`make bench` puts each scale in its own OUT, .bench/<scale>; `python -m bench.table`
 renders one README row per scale from them).
@@ -30,12 +31,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.landing import NEXT_DAY_BATCH, replicate
+from bench.landing import BENCH_DAYS, replicate
 from bench.pages import start_simulators
 from bench.stages import PORTS
 from cchc.landing_layout import batch_name
 
-STAGES = ("extract", "build", "reference", "gate", "publish", "incremental", "rebuild")
+STAGES = ("extract", "build", "reference", "gate", "publish", "incremental", "ordinary_day", "rebuild")
 SAMPLE_MAX = 1_000_000
 # What the scaled landing zone holds (sample, copies): written beside it, read back by --reuse-landing / --stages.
 LANDING_INFO = ".bench-landing.json"
@@ -109,8 +110,9 @@ def _note(name: str, stage: dict) -> str:
         return f"{stage['checks']} checks, {stage['failed']} failed, {stage['warnings']} warnings"
     if name == "publish":
         return f"release {stage['release']}"
-    if name == "incremental":
-        return (f"{stage['dossiers_changed']:,} dossiers changed; build {stage['build_seconds']} s, gate "
+    if name in ("incremental", "ordinary_day"):
+        day = f" on {stage['day']}" if "day" in stage else ""
+        return (f"{stage['dossiers_changed']:,} dossiers changed{day}; build {stage['build_seconds']} s, gate "
                 f"{stage['gate_seconds']} s, publish {stage['publish_seconds']} s")
     return (f"full rebuild {stage['full_rebuild_seconds']} s, compared in {stage['compare_seconds']} s; the incremental "
             f"candidate is identical to it: {stage['identical_to_full_rebuild']} ({len(stage['identical_by_mart'])} "
@@ -224,7 +226,8 @@ def _existing_landing(data_dir: Path, reuse: Path | None) -> dict:
         shutil.rmtree(data_dir, ignore_errors=True)
         started = time.perf_counter()
         shutil.copytree(source, landing, copy_function=os.link,
-                        ignore=shutil.ignore_patterns(batch_name(NEXT_DAY_BATCH), ".tmp-*", ".trash-*", ".lock"))
+                        ignore=shutil.ignore_patterns(*(batch_name(d.batch_id) for d in BENCH_DAYS), ".tmp-*", ".trash-*",
+                                              ".lock"))
         print(f"[bench] landing zone of {source} linked in {time.perf_counter() - started:.1f} s", flush=True)
     if not (landing / LANDING_INFO).exists():
         raise SystemExit(f"[bench] no landing zone made by the bench in {landing}: run the extract stage, "
@@ -233,8 +236,9 @@ def _existing_landing(data_dir: Path, reuse: Path | None) -> dict:
 
 
 def _drop_next_day(landing: Path) -> None:
-    for batch in landing.glob(f"*/*/{batch_name(NEXT_DAY_BATCH)}"):
-        shutil.rmtree(batch)
+    for day in BENCH_DAYS:
+        for batch in landing.glob(f"*/*/{batch_name(day.batch_id)}"):
+            shutil.rmtree(batch)
 
 
 def _previous(out: Path) -> dict:

@@ -13,7 +13,8 @@ import json
 import os
 import shutil
 import uuid
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -130,71 +131,118 @@ def _swap_in(landing: Path, tmp: Path, batch: Path) -> None:
         shutil.rmtree(trash)
 
 
-# The next day as the two one-stop vendors would send it, in one new batch per dossier entity (and its
-# children), extracted later than the sample: ~1 % of dossiers re-sent whole with a newer cursor and
-# their children (those still being processed are finished, status "processed", that morning), and
-# ~0.1 % new dossiers submitted online that morning, not received yet (status 1 / "new": no receipt,
-# due date, end, rating or children yet, as the vendors send such dossiers), each modelled on an online
-# dossier of the sample (procedure, unit, applicant, fees) under a new key.
-NEXT_DAY = {
-    "district_one_stop": {
-        "key": "MaHoSo", "cursor": "NgayCapNhat", "cursor_value": "20240701100000",
-        "finish": ("\"NgayKetThucXuLy\" is null and \"TrangThaiHoSo\" in (2, 4)",
-                   {"NgayKetThucXuLy": "'20240701090000'", "TrangThaiHoSo": "9"}),
-        "new": ("\"KenhThucHien\" = 2",
-                {"NgayNopHoSo": "'20240701' || substr(\"NgayNopHoSo\", 9)", "TrangThaiHoSo": "1",
-                 "NgayTiepNhan": "null", "NgayHenTra": "null", "NgayKetThucXuLy": "null", "NgayTra": "null",
-                 "TrangThaiTraBuuDien": "case when \"TrangThaiTraBuuDien\" is not null then 0 end",
-                 "DaSoHoaKetQua": "0", "DanhGiaHaiLong__MucDoHaiLong": "null",
-                 "DanhGiaHaiLong__NgayDanhGia": "null",
-                 "NgayCapNhat": "greatest('20240701100000', '20240701' || substr(\"NgayNopHoSo\", 9))"}),
-        "children": ("processing_steps", "supplement_requests", "apology_letters"),
-    },
-    "ward_one_stop": {
-        "key": "id", "child_key": "dossier_id", "cursor": "updated_at", "cursor_value": "2024-07-01T10:00:00+07:00",
-        "finish": ("finished_at is null and status in ('received', 'processing')",
-                   {"finished_at": "'2024-07-01T09:00:00+07:00'", "status": "'processed'"}),
-        "new": ("channel = 'online'",
-                {"submitted_at": "'2024-07-01' || substr(submitted_at, 11)", "status": "'new'",
-                 "received_at": "null", "due_at": "null", "finished_at": "null", "returned_at": "null",
-                 "postal_delivered": "postal_delivered and false", "result_digitised": "false",
-                 "updated_at": "greatest('2024-07-01T10:00:00+07:00', '2024-07-01' || substr(submitted_at, 11))"}),
-        "children": ("supplement_requests", "apology_letters"),
-    },
-}
-NEXT_DAY_BATCH = "20240701T000000_20240702T000000"
-NEXT_DAY_WINDOW = {"start": "2024-07-01T00:00:00", "end": "2024-07-02T00:00:00"}
-NEW_KEY_SUFFIX = "~n20240701"
+@dataclass(frozen=True)
+class BenchDay:
+    """A day landed after the sample: its date, and the hash bucket of the dossiers it changes (`bucket`)
+    and of the templates of its new ones (`bucket + 1`), so two days change different dossiers."""
+
+    day: date
+    bucket: int
+
+    @property
+    def batch_id(self) -> str:
+        return f"{self.day:%Y%m%d}T000000_{self.day + timedelta(days=1):%Y%m%d}T000000"
+
+    @property
+    def window(self) -> dict[str, str]:
+        return {"start": f"{self.day.isoformat()}T00:00:00", "end": f"{(self.day + timedelta(days=1)).isoformat()}T00:00:00"}
+
+    @property
+    def new_key_suffix(self) -> str:
+        return f"~n{self.day:%Y%m%d}"
+
+    @property
+    def as_of(self) -> str:
+        """The as-of date of the build that follows the day (the morning after)."""
+        return (self.day + timedelta(days=1)).isoformat()
 
 
-def land_next_day(landing: Path, share: float = 0.01, con: duckdb.DuckDBPyConnection | None = None) -> int:
-    """Land the next day's batches (see NEXT_DAY); returns the dossiers changed or new.
+# The sample's clock stops at the end of June. The next day is 1 July, the first day of a month: the
+# II.06a counts gain a period and are counted again, as once a month. The ordinary day after it, 2 July,
+# is what every other day of the month looks like: the counts take the delta.
+NEXT_DAY = BenchDay(date(2024, 7, 1), bucket=0)
+ORDINARY_DAY = BenchDay(date(2024, 7, 2), bucket=2)
+BENCH_DAYS = (NEXT_DAY, ORDINARY_DAY)
+NEXT_DAY_BATCH = NEXT_DAY.batch_id
+NEW_KEY_SUFFIX = NEXT_DAY.new_key_suffix
+
+
+def latest_day_landed(landing: Path) -> BenchDay:
+    """The last of the bench's days landed (the rebuild stage builds as of the morning after it)."""
+    landed = [d for d in BENCH_DAYS if batch_dir(landing, "ward_one_stop", "dossiers", d.batch_id).exists()]
+    if not landed:
+        raise SystemExit(f"[bench] no day of the bench landed in {landing}: run the incremental stage first")
+    return landed[-1]
+
+
+def day_changes(day: BenchDay) -> dict[str, dict]:
+    """A day as the two one-stop vendors would send it, in one new batch per dossier entity (and its
+    children), extracted later than the sample: ~1 % of dossiers re-sent whole with a newer cursor and
+    their children (those still being processed are finished, status "processed", that morning), and
+    ~0.1 % new dossiers submitted online that morning, not received yet (status 1 / "new": no receipt,
+    due date, end, rating or children yet, as the vendors send such dossiers), each modelled on an online
+    dossier of the sample (procedure, unit, applicant, fees) under a new key."""
+    compact, iso = f"{day.day:%Y%m%d}", day.day.isoformat()
+    return {
+        "district_one_stop": {
+            "key": "MaHoSo", "cursor": "NgayCapNhat", "cursor_value": f"{compact}100000",
+            "finish": ("\"NgayKetThucXuLy\" is null and \"TrangThaiHoSo\" in (2, 4)",
+                       {"NgayKetThucXuLy": f"'{compact}090000'", "TrangThaiHoSo": "9"}),
+            "new": ("\"KenhThucHien\" = 2",
+                    {"NgayNopHoSo": f"'{compact}' || substr(\"NgayNopHoSo\", 9)", "TrangThaiHoSo": "1",
+                     "NgayTiepNhan": "null", "NgayHenTra": "null", "NgayKetThucXuLy": "null", "NgayTra": "null",
+                     "TrangThaiTraBuuDien": "case when \"TrangThaiTraBuuDien\" is not null then 0 end",
+                     "DaSoHoaKetQua": "0", "DanhGiaHaiLong__MucDoHaiLong": "null",
+                     "DanhGiaHaiLong__NgayDanhGia": "null",
+                     "NgayCapNhat": f"greatest('{compact}100000', '{compact}' || substr(\"NgayNopHoSo\", 9))"}),
+            "children": ("processing_steps", "supplement_requests", "apology_letters"),
+        },
+        "ward_one_stop": {
+            "key": "id", "child_key": "dossier_id", "cursor": "updated_at", "cursor_value": f"{iso}T10:00:00+07:00",
+            "finish": ("finished_at is null and status in ('received', 'processing')",
+                       {"finished_at": f"'{iso}T09:00:00+07:00'", "status": "'processed'"}),
+            "new": ("channel = 'online'",
+                    {"submitted_at": f"'{iso}' || substr(submitted_at, 11)", "status": "'new'",
+                     "received_at": "null", "due_at": "null", "finished_at": "null", "returned_at": "null",
+                     "postal_delivered": "postal_delivered and false", "result_digitised": "false",
+                     "updated_at": f"greatest('{iso}T10:00:00+07:00', '{iso}' || substr(submitted_at, 11))"}),
+            "children": ("supplement_requests", "apology_letters"),
+        },
+    }
+
+
+def land_next_day(landing: Path, share: float = 0.01, con: duckdb.DuckDBPyConnection | None = None,
+                  day: BenchDay = NEXT_DAY) -> int:
+    """Land a day's batches (see day_changes); returns the dossiers changed or new.
 
     Dossiers are picked by a hash of their key before the latest version is taken (a filter on the key
     keeps whole partitions of that window), so only the picked ~1 % is windowed: the cost is one scan of
-    the dossiers and of their children, whatever the scale."""
+    the dossiers and of their children, whatever the scale. A day reads the landing zone as it stood
+    before it (without its own batch or a later day's), so landing it again is idempotent."""
     con = con or _connection()
     modulus = round(1 / share)
+    changed_bucket, template_bucket = day.bucket % modulus, (day.bucket + 1) % modulus
+    not_later = ", ".join(f"'{d.batch_id}'" for d in BENCH_DAYS if d.day >= day.day)
     extracted_at = datetime.now(UTC)
     staged: list[tuple[Path, Path]] = []
     changed = 0
-    for system, spec in NEXT_DAY.items():
+    for system, spec in day_changes(day).items():
         key, cursor, value = spec["key"], spec["cursor"], spec["cursor_value"]
-        # hash bucket 0: changed; one in four of bucket 1 (online dossiers): the templates of new ones. As the
-        # landing stood before the day (without a next day landed earlier): landing the day again is idempotent.
+        # the changed bucket; one in four of the template bucket (online dossiers): the templates of new ones
         latest = read_latest(landing, system, "dossiers", key, cursor,
-                             before=f"hash(\"{key}\") % {modulus} in (0, 1) and _batch_id <> '{NEXT_DAY_BATCH}'",
+                             before=f"hash(\"{key}\") % {modulus} in ({changed_bucket}, {template_bucket}) "
+                                    f"and _batch_id not in ({not_later})",
                              hive_partitioning="false")
         con.execute(f"create or replace temp table picked as {latest}")
         when, updates = spec["finish"]
         finish = ", ".join(f"case when {when} then {expr} else \"{col}\" end as \"{col}\"" for col, expr in updates.items())
         new_when, new_updates = spec["new"]
         fresh = ", ".join(f"{expr} as \"{col}\"" for col, expr in new_updates.items())
-        stamp = f"'{NEXT_DAY_BATCH}' as _batch_id, '{extracted_at.isoformat()}'::timestamptz as _extracted_at"
+        stamp = f"'{day.batch_id}' as _batch_id, '{extracted_at.isoformat()}'::timestamptz as _extracted_at"
         dossiers_sql = (f"select * replace ({finish}, '{value}' as \"{cursor}\", {stamp}) from picked "
-                        f"where hash(\"{key}\") % {modulus} = 0 union all "
-                        f"select * replace ({fresh}, \"{key}\" || '{NEW_KEY_SUFFIX}' as \"{key}\", {stamp}) "
-                        f"from picked where hash(\"{key}\") % {modulus} = 1 and {new_when} "
+                        f"where hash(\"{key}\") % {modulus} = {changed_bucket} union all "
+                        f"select * replace ({fresh}, \"{key}\" || '{day.new_key_suffix}' as \"{key}\", {stamp}) "
+                        f"from picked where hash(\"{key}\") % {modulus} = {template_bucket} and {new_when} "
                         f"and hash(\"{key}\" || '#') % 4 = 0")
         children: dict[str, int] = {}
         for child in spec["children"]:
@@ -202,12 +250,12 @@ def land_next_day(landing: Path, share: float = 0.01, con: duckdb.DuckDBPyConnec
             rows_sql = (f"select c.* replace ('{value}' as _parent_cursor, {stamp}) "
                         f"from {read_landed(landing, system, child, hive_partitioning='false')} as c "
                         f"join picked as p on c.\"{child_key}\" = p.\"{key}\" and c._batch_id = p._batch_id "
-                        f"and c._parent_cursor = p.\"{cursor}\" where hash(p.\"{key}\") % {modulus} = 0")
-            tmp, children[child] = _stage_batch(con, landing, system, child, rows_sql, extracted_at,
+                        f"and c._parent_cursor = p.\"{cursor}\" where hash(p.\"{key}\") % {modulus} = {changed_bucket}")
+            tmp, children[child] = _stage_batch(con, landing, system, child, rows_sql, extracted_at, day,
                                                 parent_entity="dossiers")
-            staged.append((tmp, batch_dir(landing, system, child, NEXT_DAY_BATCH)))
-        tmp, rows = _stage_batch(con, landing, system, "dossiers", dossiers_sql, extracted_at, children=children)
-        staged.append((tmp, batch_dir(landing, system, "dossiers", NEXT_DAY_BATCH)))
+            staged.append((tmp, batch_dir(landing, system, child, day.batch_id)))
+        tmp, rows = _stage_batch(con, landing, system, "dossiers", dossiers_sql, extracted_at, day, children=children)
+        staged.append((tmp, batch_dir(landing, system, "dossiers", day.batch_id)))
         changed += rows
     with landing_lock(landing):  # every batch of the day becomes visible together, as one commit
         for tmp, target in staged:
@@ -218,15 +266,15 @@ def land_next_day(landing: Path, share: float = 0.01, con: duckdb.DuckDBPyConnec
 
 
 def _stage_batch(con, landing: Path, system: str, entity: str, sql: str, extracted_at: datetime,
-                 **extra) -> tuple[Path, int]:
+                 day: BenchDay, **extra) -> tuple[Path, int]:
     """One part and its manifest under `.tmp-…` in the entity folder; returns the folder and its rows."""
     template = json.loads((list_batches(landing, system, entity)[0] / MANIFEST).read_text())
-    tmp = batch_dir(landing, system, entity, NEXT_DAY_BATCH).parent / f".tmp-{uuid.uuid4().hex}"
+    tmp = batch_dir(landing, system, entity, day.batch_id).parent / f".tmp-{uuid.uuid4().hex}"
     tmp.mkdir(parents=True)
     part = tmp / part_name(0)
     con.execute(f"copy ({sql}) to '{part}' ({PARQUET_OPTIONS})")
     rows = pq.ParquetFile(part).metadata.num_rows
-    manifest = {**template, **extra, "batch_id": NEXT_DAY_BATCH, "window": NEXT_DAY_WINDOW,
+    manifest = {**template, **extra, "batch_id": day.batch_id, "window": day.window,
                 "extracted_at": extracted_at.isoformat(), "pages": 1, "passes": 1,
                 **_part_entries(part, template.get("schema")),
                 "counts": {"fetched": rows, "written": rows, "quarantined": 0, "duplicates_dropped": 0},

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import time
 from dataclasses import replace
 from datetime import datetime
@@ -29,7 +30,6 @@ PORTS = ports_from_env(SimulatorPorts(district=18721, ward=18722, dms=18723))
 # The default simulated world covers 2024-01-01..2024-06-30; its clock stops at the end of June.
 EXTRACT_WINDOW = (datetime(2000, 1, 1), datetime(2024, 7, 1))
 AS_OF = "2024-07-01"
-NEXT_DAY_AS_OF = "2024-07-02"
 
 
 def settings_for(data_dir: Path) -> Settings:
@@ -153,28 +153,59 @@ def publish(settings: Settings) -> dict:
 
 
 def incremental(settings: Settings) -> dict:
-    """The next day: ~1 % of dossiers change; incremental build → gate → publish."""
+    """The next day, 1 July: ~1 % of dossiers change; incremental build → gate → publish. The first day of
+    a month: the II.06a counts gain a period and are counted again."""
+    from bench.landing import NEXT_DAY
+
+    return _day(settings, NEXT_DAY)
+
+
+def ordinary_day(settings: Settings) -> dict:
+    """The day after, 2 July, as every other day of a month: another ~1 % of dossiers change; incremental
+    build → gate → publish on what the incremental stage left."""
+    from bench.landing import NEXT_DAY, ORDINARY_DAY
+    from cchc.landing_layout import batch_dir
+
+    if not batch_dir(settings.landing_dir, "ward_one_stop", "dossiers", NEXT_DAY.batch_id).exists():
+        raise SystemExit("[bench] ordinary_day follows the incremental stage: run it first (--stages incremental,ordinary_day)")
+    return _day(settings, ORDINARY_DAY)
+
+
+def _day(settings: Settings, day) -> dict:
     from bench.landing import land_next_day
 
-    changed = land_next_day(settings.landing_dir)
+    changed = land_next_day(settings.landing_dir, day=day)
     started = time.perf_counter()
-    built = build(settings, as_of=NEXT_DAY_AS_OF, full_refresh=False)
+    built = build(settings, as_of=day.as_of, full_refresh=False)
     audited = gate(settings)
     published = publish(settings)
-    return {"seconds": round(time.perf_counter() - started, 2), "dossiers_changed": changed,
+    return {"seconds": round(time.perf_counter() - started, 2), "day": day.day.isoformat(),
+            "as_of": day.as_of, "dossiers_changed": changed, "ii06a_counts": _ii06a_counted(settings),
             "build_seconds": built["seconds"], "gate_seconds": audited["seconds"],
             "publish_seconds": published["seconds"], "models_seconds": built["models_seconds"]}
+
+
+def _ii06a_counted(settings: Settings) -> str:
+    """How the last build counted the II.06a reports ('recount' or 'delta'), as its compiled SQL says."""
+    target = settings.data_dir / "warehouse" / "dbt_target" / "compiled"
+    (compiled,) = target.glob("**/int_ii06a_counts.sql")
+    found = re.search(r"-- counted: (\w+)", compiled.read_text())
+    if not found:
+        raise RuntimeError(f"{compiled}: no '-- counted:' line (macro ii06a_counts)")
+    return found.group(1)
 
 
 def rebuild(settings: Settings) -> dict:
     """A full rebuild of the landing zone the incremental stage left, compared mart by mart with the
     incremental candidate (warehouse.compare, under the build's memory limit). Its own stage, so its
     peak RSS is not the incremental run's. The rebuilt files are removed after (disk at 30M)."""
+    from bench.landing import latest_day_landed
     from warehouse.build import build_candidate, work_path
     from warehouse.compare import compare_marts
 
     rebuilt = settings.data_dir / "warehouse" / "full_rebuild.duckdb"
-    full = build_candidate(settings, full_refresh=True, as_of_date=NEXT_DAY_AS_OF, candidate=rebuilt)
+    as_of = latest_day_landed(settings.landing_dir).as_of
+    full = build_candidate(settings, full_refresh=True, as_of_date=as_of, candidate=rebuilt)
     started = time.perf_counter()
     differences = compare_marts(settings.data_dir / "warehouse" / "candidate.duckdb", full.candidate,
                                 config=settings.duckdb_config)
@@ -186,7 +217,7 @@ def rebuild(settings: Settings) -> dict:
         path.unlink(missing_ok=True)
     return {"seconds": round(full.seconds + compare_seconds, 2),
             "full_rebuild_seconds": round(full.seconds, 2), "compare_seconds": round(compare_seconds, 2),
-            "identical_to_full_rebuild": True, "identical_by_mart": {mart: True for mart in marts}}
+            "as_of": as_of, "identical_to_full_rebuild": True, "identical_by_mart": {mart: True for mart in marts}}
 
 
 def _marts(path: Path) -> list[str]:
@@ -206,8 +237,8 @@ def _count(path: Path, table: str) -> int:
         con.close()
 
 
-STAGES = {"extract": extract, "build": build, "reference": reference, "gate": gate, "publish": publish, "incremental": incremental,
-          "rebuild": rebuild}
+STAGES = {"extract": extract, "build": build, "reference": reference, "gate": gate, "publish": publish,
+          "incremental": incremental, "ordinary_day": ordinary_day, "rebuild": rebuild}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from bench import table
 from bench.__main__ import LANDING_INFO, main, memory_limit_for, parse_scale, scale_label
-from bench.landing import NEW_KEY_SUFFIX, NEXT_DAY_BATCH, REPLICATED_KEYS, land_next_day
+from bench.landing import NEW_KEY_SUFFIX, NEXT_DAY_BATCH, ORDINARY_DAY, REPLICATED_KEYS, land_next_day
 from cchc.landing_layout import MANIFEST, batch_parts, list_batches
 from extractors.landing import verify_landing
 from extractors.sources import declared_landing
@@ -42,13 +42,13 @@ def test_ports_from_env(monkeypatch):
     assert ports_from_env(own) == SimulatorPorts(district=19001, ward=2, dms=3)
 
 
-@pytest.mark.timeout(1800)  # seven stages, each a process, then two again
+@pytest.mark.timeout(1800)  # eight stages, each a process, then two again
 def test_bench_tiny_scale_with_copies(tmp_path):
     report = main(["--scale", "6k", "--sample", "3k", "--out", str(tmp_path)])
     written = json.loads((tmp_path / "bench.json").read_text())
     assert written == report
     assert written["copies"] == 2 and written["scale"] == 2 * written["sample"] > 0
-    for stage in ("extract", "build", "reference", "gate", "publish", "incremental", "rebuild"):
+    for stage in ("extract", "build", "reference", "gate", "publish", "incremental", "ordinary_day", "rebuild"):
         assert written["stages"][stage]["seconds"] > 0
         assert written["stages"][stage]["peak_rss_bytes"] > 10 * 2**20
     assert written["stages"]["extract"]["records_per_s"] > 0
@@ -64,6 +64,12 @@ def test_bench_tiny_scale_with_copies(tmp_path):
     assert all(same is True for same in by_mart.values())
     assert 0 < written["stages"]["incremental"]["dossiers_changed"] < written["scale"] * 0.03
     assert "| incremental |" in (tmp_path / "bench.md").read_text()
+    # 1 July opens a month: the II.06a counts are counted again; 2 July is an ordinary day: the delta
+    incremental, ordinary = written["stages"]["incremental"], written["stages"]["ordinary_day"]
+    assert (incremental["day"], incremental["ii06a_counts"]) == ("2024-07-01", "recount")
+    assert (ordinary["day"], ordinary["ii06a_counts"]) == ("2024-07-02", "delta")
+    assert 0 < ordinary["dossiers_changed"] < written["scale"] * 0.03
+    assert written["stages"]["rebuild"]["as_of"] == ORDINARY_DAY.as_of == "2024-07-03"
     assert not (tmp_path / "data" / "warehouse" / "full_rebuild.duckdb").exists()  # removed once compared
 
     # every copy is a distinct record: keys are unique across the scaled landing zone
