@@ -85,9 +85,21 @@
     {{ return(['unit_code', 'parent_unit_code', 'handling_level'] + extra_grain) }}
 {%- endmacro %}
 
-{#- The dossiers int_dossier_sla re-wrote since the ledger was last written (extracted after its newest row). -#}
-{% macro _ii06a_changed(ledger) -%}
-    select dossier_id from {{ ref('int_dossier_sla') }} where {{ extracted_after_held(holder=ledger) }}
+{#-
+  The rows int_dossier_sla re-wrote since the ledger was last written (extracted after its newest row, or
+  after `since`, a scalar query fixed before the ledger moves). A filter on the watermark, not a join on
+  dossier_id: int_dossier_sla holds one row per dossier, so these are the same rows, and delete+insert
+  appends them at the table's end, where the watermark's zone maps skip every older row group (at 10M: 2 of
+  86 row groups read, against all 86 for `dossier_id in (…)`, ~1.3 s of a 2.2 s delta query).
+-#}
+{% macro _ii06a_changed_sla(ledger, since=none) -%}
+    select * from {{ ref('int_dossier_sla') }}
+    where {{ "_extracted_at > (" ~ since ~ ")" if since else extracted_after_held(holder=ledger) }}
+{%- endmacro %}
+
+{#- The dossier ids of those rows. -#}
+{% macro _ii06a_changed(ledger, since=none) -%}
+    select dossier_id from ({{ _ii06a_changed_sla(ledger, since) }})
 {%- endmacro %}
 
 {#- The ledger of int_ii06a_counts: its inputs rows (ii06a_inputs) of every dossier as last counted. -#}
@@ -158,8 +170,7 @@ changed as (
 -- as they are now (+1) and as last counted (−1)
 dossiers as (
     select *, 1 as sign from (
-        {{ ii06a_inputs(base,
-            "(select * from " ~ ref('int_dossier_sla') ~ " where dossier_id in (select dossier_id from changed))",
+        {{ ii06a_inputs(base, "(" ~ _ii06a_changed_sla(ledger) ~ ")",
             "(select * from " ~ ref('int_dossier_apologies') ~ " where dossier_id in (select dossier_id from changed))") }}
     )
     union all by name
@@ -323,7 +334,8 @@ select * from final
 {#-
   post_hook of int_ii06a_counts, in the same transaction (the same file): the ledger takes the changed
   dossiers as counted now, so the next run takes away exactly what this one added. A full refresh, or a
-  missing ledger, writes it whole. "Changed" is fixed in a temporary table before the ledger moves.
+  missing ledger, writes it whole. "Changed" and the watermark it is read from are fixed in temporary
+  tables before the ledger moves (the delete can lower the ledger's newest row).
 -#}
 {% macro ii06a_record_counted(extra_grain=[]) -%}
 {%- set base = _ii06a_base(extra_grain) -%}
@@ -332,13 +344,16 @@ select * from final
     create or replace table {{ ledger }} as
     {{ ii06a_inputs(base, ref('int_dossier_sla'), ref('int_dossier_apologies')) }};
 {%- else -%}
-    create or replace temp table ii06a_changed as {{ _ii06a_changed(ledger) }};
+    create or replace temp table ii06a_since as
+    select coalesce(max(_extracted_at), '-infinity'::timestamptz) as since from {{ ledger }};
+    {%- set since = "select since from ii06a_since" %}
+    create or replace temp table ii06a_changed as {{ _ii06a_changed(ledger, since) }};
     delete from {{ ledger }} where dossier_id in (select dossier_id from ii06a_changed);
     insert into {{ ledger }} by name
-    {{ ii06a_inputs(base,
-        "(select * from " ~ ref('int_dossier_sla') ~ " where dossier_id in (select dossier_id from ii06a_changed))",
+    {{ ii06a_inputs(base, "(" ~ _ii06a_changed_sla(ledger, since) ~ ")",
         "(select * from " ~ ref('int_dossier_apologies') ~ " where dossier_id in (select dossier_id from ii06a_changed))") }};
     drop table ii06a_changed;
+    drop table ii06a_since;
 {%- endif -%}
 {%- endmacro %}
 
