@@ -156,8 +156,8 @@ def main(argv: list[str] | None = None) -> dict:
         if landing_info["scale"] != parse_scale(args.scale):
             print(f"[bench] the landing zone holds {landing_info['scale']:,} dossiers (--scale {args.scale} ignored)",
                   flush=True)
-        if "build" in stages_wanted:  # the day the build starts from: drop a next day an incremental run landed
-            _drop_next_day(data_dir / "landing")
+        if "build" in stages_wanted:  # the day the build starts from: drop the days an incremental run landed
+            _drop_bench_days(data_dir / "landing")
     memory_limit = os.environ.get("CCHC_DUCKDB_MEMORY_LIMIT") or memory_limit_for(landing_info["scale"])
     for stage in STAGES[1:]:
         if stage in stages_wanted:
@@ -235,7 +235,7 @@ def _existing_landing(data_dir: Path, reuse: Path | None) -> dict:
     return json.loads((landing / LANDING_INFO).read_text())
 
 
-def _drop_next_day(landing: Path) -> None:
+def _drop_bench_days(landing: Path) -> None:
     for day in BENCH_DAYS:
         for batch in landing.glob(f"*/*/{batch_name(day.batch_id)}"):
             shutil.rmtree(batch)

@@ -167,9 +167,14 @@ NEXT_DAY_BATCH = NEXT_DAY.batch_id
 NEW_KEY_SUFFIX = NEXT_DAY.new_key_suffix
 
 
+def days_landed(landing: Path) -> list[BenchDay]:
+    """The bench's days whose batch is in the landing zone, in date order."""
+    return [d for d in BENCH_DAYS if batch_dir(landing, "ward_one_stop", "dossiers", d.batch_id).exists()]
+
+
 def latest_day_landed(landing: Path) -> BenchDay:
     """The last of the bench's days landed (the rebuild stage builds as of the morning after it)."""
-    landed = [d for d in BENCH_DAYS if batch_dir(landing, "ward_one_stop", "dossiers", d.batch_id).exists()]
+    landed = days_landed(landing)
     if not landed:
         raise SystemExit(f"[bench] no day of the bench landed in {landing}: run the incremental stage first")
     return landed[-1]

@@ -163,10 +163,9 @@ def incremental(settings: Settings) -> dict:
 def ordinary_day(settings: Settings) -> dict:
     """The day after, 2 July, as every other day of a month: another ~1 % of dossiers change; incremental
     build → gate → publish on what the incremental stage left."""
-    from bench.landing import NEXT_DAY, ORDINARY_DAY
-    from cchc.landing_layout import batch_dir
+    from bench.landing import NEXT_DAY, ORDINARY_DAY, days_landed
 
-    if not batch_dir(settings.landing_dir, "ward_one_stop", "dossiers", NEXT_DAY.batch_id).exists():
+    if NEXT_DAY not in days_landed(settings.landing_dir):
         raise SystemExit("[bench] ordinary_day follows the incremental stage: run it first (--stages incremental,ordinary_day)")
     return _day(settings, ORDINARY_DAY)
 

@@ -344,9 +344,8 @@ select * from final
     create or replace table {{ ledger }} as
     {{ ii06a_inputs(base, ref('int_dossier_sla'), ref('int_dossier_apologies')) }};
 {%- else -%}
-    create or replace temp table ii06a_since as
-    select coalesce(max(_extracted_at), '-infinity'::timestamptz) as since from {{ ledger }};
-    {%- set since = "select since from ii06a_since" %}
+    create or replace temp table ii06a_since as {{ held_watermark(holder=ledger) }};
+    {%- set since = "select * from ii06a_since" %}
     create or replace temp table ii06a_changed as {{ _ii06a_changed(ledger, since) }};
     delete from {{ ledger }} where dossier_id in (select dossier_id from ii06a_changed);
     insert into {{ ledger }} by name

@@ -46,7 +46,14 @@
   `holder`: the relation holding the watermark, when it is not the model itself (int_ii06a_counts' ledger).
 #}
 {% macro extracted_after_held(column='_extracted_at', held='_extracted_at', holder=none) -%}
-    {{ column }} > (select coalesce(max({{ held }}), '-infinity'::timestamptz) from {{ holder or this }})
+    {{ column }} > ({{ held_watermark(held, holder) }})
+{%- endmacro %}
+
+{#
+  The newest `held` value of `holder` (the calling model when none): a scalar query, -infinity when empty.
+#}
+{% macro held_watermark(held='_extracted_at', holder=none) -%}
+    select coalesce(max({{ held }}), '-infinity'::timestamptz) from {{ holder or this }}
 {%- endmacro %}
 
 {#
