@@ -70,9 +70,14 @@
     ) as landed
     {%- if is_incremental() %}
     where {{ extracted_after_held(held=held) }}
-    {%- for relation in changed_in %}
-        or dossier_id in (select dossier_id from {{ relation }} where {{ extracted_after_held(held=held) }})
-    {%- endfor %}
+    {%- if changed_in %}
+        {#- one lookup of the landed keys in the (small) union of changed rows, not one per relation: each
+            lookup is a pass over every landed dossier_id #}
+        or dossier_id in (
+        {%- for relation in changed_in %}
+            {% if not loop.first %}union all {% endif %}select dossier_id from {{ relation }} where {{ extracted_after_held(held=held) }}
+        {%- endfor %})
+    {%- endif %}
     {%- endif %}
 {%- endmacro %}
 

@@ -29,7 +29,9 @@
           on_schema_change='fail', meta={'watermark': '_extracted_at'}) }}
 {%- set as_of = "'" ~ as_of_date() ~ "'::date" %}
 -- depends_on (read by incremental runs only): {{ ref('stg_ward_one_stop__ratings') }},
--- {{ ref('stg_district_one_stop__dossiers') }}, {{ ref('stg_ward_one_stop__dossiers') }}
+-- {{ ref('stg_district_one_stop__dossiers') }}, {{ ref('stg_ward_one_stop__dossiers') }},
+-- {{ ref('stg_district_one_stop__units') }}, {{ ref('stg_ward_one_stop__units') }},
+-- {{ ref('stg_district_one_stop__supplement_requests') }}, {{ ref('stg_ward_one_stop__supplement_requests') }}
 with
 
 {%- if is_incremental() %}
@@ -46,9 +48,14 @@ changed as (
 ),
 {%- endif %}
 
+-- incremental: the views' SQL for the changed dossiers only (macros/dossier_inputs.sql: the filter then
+-- reaches the staging scans)
 dossiers as (
+    {%- if is_incremental() %}
+    {{ unified_dossiers(only='select dossier_id from changed') }}
+    {%- else %}
     select * from {{ ref('int_dossiers_unified') }}
-    {%- if is_incremental() %} where dossier_id in (select dossier_id from changed){% endif %}
+    {%- endif %}
 ),
 
 procedures as (
@@ -61,8 +68,11 @@ completions as (
 ),
 
 supplements as (
+    {%- if is_incremental() %}
+    {{ dossier_supplements(only='select dossier_id from changed') }}
+    {%- else %}
     select * from {{ ref('int_dossier_supplements') }}
-    {%- if is_incremental() %} where dossier_id in (select dossier_id from changed){% endif %}
+    {%- endif %}
 ),
 
 apologies as (
