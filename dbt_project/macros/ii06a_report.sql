@@ -94,7 +94,7 @@
 -#}
 {% macro _ii06a_changed_sla(ledger, since=none) -%}
     select * from {{ ref('int_dossier_sla') }}
-    where {{ "_extracted_at > (" ~ since ~ ")" if since else extracted_after_held(holder=ledger) }}
+    where {{ extracted_after_held(holder=ledger, since=since) }}
 {%- endmacro %}
 
 {#- The dossier ids of those rows. -#}

@@ -44,9 +44,10 @@
   Rows extracted after the newest row the model holds (its `_extracted_at` watermark). Every landed row
   carries the time its batch was extracted; a re-extracted window is a new extraction, so it is read again.
   `holder`: the relation holding the watermark, when it is not the model itself (int_ii06a_counts' ledger).
+  `since`: a scalar query of the watermark fixed earlier, used instead of reading the holder.
 #}
-{% macro extracted_after_held(column='_extracted_at', held='_extracted_at', holder=none) -%}
-    {{ column }} > ({{ held_watermark(held, holder) }})
+{% macro extracted_after_held(column='_extracted_at', held='_extracted_at', holder=none, since=none) -%}
+    {{ column }} > ({{ since or held_watermark(held, holder) }})
 {%- endmacro %}
 
 {#
