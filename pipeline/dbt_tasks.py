@@ -98,7 +98,14 @@ def run_dbt_build(run_id: str, try_number: int, full_refresh: bool, as_of_date: 
     The target directory is kept per task (not per run) so dbt's partial parse survives between
     runs; `airflow_run.json` in it says which run its run_results.json belongs to, so a retry only
     resumes its own run."""
-    from warehouse.build import build_env, build_flags, candidate_path, create_candidate, dbt_env
+    from warehouse.build import (
+        build_env,
+        build_flags,
+        candidate_path,
+        create_candidate,
+        dbt_env,
+        start_afresh,
+    )
 
     settings = Settings.from_env()
     target = target_dir(settings, name)
@@ -118,6 +125,8 @@ def run_dbt_build(run_id: str, try_number: int, full_refresh: bool, as_of_date: 
         run = build_env(candidate, full_refresh=full_refresh, as_of_date=as_of_date)
         results_file.unlink(missing_ok=True)
         marker.write_text(json.dumps({"run_id": run_id, "env": run}))
+        if full_refresh and not selector:  # a layer of a full refresh must keep the layers built before it
+            start_afresh(candidate)
     create_candidate(candidate)
     command = [str(Path(sys.executable).parent / "dbt"), "--no-use-colors", *args, "--project-dir", str(DBT_PROJECT),
                "--target-path", str(target)]

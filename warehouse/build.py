@@ -51,6 +51,18 @@ def work_path(candidate: Path) -> Path:
     return candidate.with_name(candidate.stem + ".work.duckdb")
 
 
+def start_afresh(candidate: Path) -> None:
+    """Before a full refresh of the whole project: remove the candidate and its work file (and their
+    write-ahead logs), then create the candidate again. DuckDB reuses the blocks a rebuild frees but did not
+    shrink the file: at 10M a marts file rebuilt in place stayed 4.0 GB against 2.0 GB built fresh, and
+    publish copies that file whole into every release (README, the 13a2951 and 86ab8c2 runs). Nothing is
+    lost: the candidate is rebuilt from the landing zone, and releases are copies of their own."""
+    for path in (candidate, work_path(candidate)):
+        path.unlink(missing_ok=True)
+        path.with_name(path.name + ".wal").unlink(missing_ok=True)
+    create_candidate(candidate)
+
+
 def create_candidate(candidate: Path) -> None:
     """A new candidate file in the release storage format, so a release can be its byte copy (publish)."""
     if candidate.exists():
@@ -149,8 +161,11 @@ def build_candidate(settings: Settings, *, full_refresh: bool = True, as_of_date
                     candidate: Path | None = None) -> BuildResult:
     """`dbt build` into the candidate file; raises BuildFailed listing failing nodes."""
     candidate = candidate or candidate_path(settings)
-    create_candidate(candidate)
     prepare_or_block(settings)  # raises LandingDamaged: nothing is built from a damaged zone
+    if full_refresh:
+        start_afresh(candidate)
+    else:
+        create_candidate(candidate)
     run = build_env(candidate, full_refresh=full_refresh, as_of_date=as_of_date)
     started = time.perf_counter()
     proc = run_dbt(settings, "build", *build_flags(full_refresh), candidate=candidate, run=run)
