@@ -64,7 +64,7 @@
 -#}
 {% macro ii06a_inputs(base, dossiers, apologies) -%}
     select
-        {% for column in base %}d.{{ column }}, {% endfor %}d.dossier_id,
+        {% for column in base %}d.{{ column }}, {% endfor %}d.dossier_sk, d.dossier_id,
         d.received_date, d.finished_date, d.channel, d.finished_timeliness,
         d.postal_return_requested, d.postal_returned, d.result_returned_online, d.result_digitised,
         d.rated_at, d.rating_level,
@@ -74,9 +74,9 @@
         d._extracted_at
     from {{ dossiers }} as d
     left join (
-        select dossier_id, list(date_trunc('month', issued_at)::date order by issued_at) as apology_months
-        from {{ apologies }} where issued_at is not null group by dossier_id
-    ) as a on d.dossier_id = a.dossier_id
+        select dossier_sk, list(date_trunc('month', issued_at)::date order by issued_at) as apology_months
+        from {{ apologies }} where issued_at is not null group by dossier_sk
+    ) as a on d.dossier_sk = a.dossier_sk
     where d.received_at is not null
 {%- endmacro %}
 
@@ -97,9 +97,9 @@
     where {{ extracted_after_held(holder=ledger, since=since) }}
 {%- endmacro %}
 
-{#- The dossier ids of those rows. -#}
+{#- The dossier keys (dossier_sk) of those rows. -#}
 {% macro _ii06a_changed(ledger, since=none) -%}
-    select dossier_id from ({{ _ii06a_changed_sla(ledger, since) }})
+    select dossier_sk from ({{ _ii06a_changed_sla(ledger, since) }})
 {%- endmacro %}
 
 {#- The ledger of int_ii06a_counts: its inputs rows (ii06a_inputs) of every dossier as last counted. -#}
@@ -171,10 +171,10 @@ changed as (
 dossiers as (
     select *, 1 as sign from (
         {{ ii06a_inputs(base, "(" ~ _ii06a_changed_sla(ledger) ~ ")",
-            "(select * from " ~ ref('int_dossier_apologies') ~ " where dossier_id in (select dossier_id from changed))") }}
+            "(select * from " ~ ref('int_dossier_apologies') ~ " where dossier_sk in (select dossier_sk from changed))") }}
     )
     union all by name
-    select *, -1 as sign from {{ ledger }} where dossier_id in (select dossier_id from changed)
+    select *, -1 as sign from {{ ledger }} where dossier_sk in (select dossier_sk from changed)
 ),
 
 apology_rows as (
@@ -193,7 +193,7 @@ apology_rows as (
     select {% for column in base %}d.{{ column }}, {% endfor %}date_trunc('month', a.issued_at)::date as issued_month,
         1 as sign
     from {{ ref('int_dossier_apologies') }} as a
-    inner join dossiers as d on a.dossier_id = d.dossier_id
+    inner join dossiers as d on a.dossier_sk = d.dossier_sk
     where a.issued_at is not null
 ),
 {%- endif %}
@@ -347,10 +347,10 @@ select * from final
     create or replace temp table ii06a_since as {{ held_watermark(holder=ledger) }};
     {%- set since = "select * from ii06a_since" %}
     create or replace temp table ii06a_changed as {{ _ii06a_changed(ledger, since) }};
-    delete from {{ ledger }} where dossier_id in (select dossier_id from ii06a_changed);
+    delete from {{ ledger }} where dossier_sk in (select dossier_sk from ii06a_changed);
     insert into {{ ledger }} by name
     {{ ii06a_inputs(base, "(" ~ _ii06a_changed_sla(ledger, since) ~ ")",
-        "(select * from " ~ ref('int_dossier_apologies') ~ " where dossier_id in (select dossier_id from ii06a_changed))") }};
+        "(select * from " ~ ref('int_dossier_apologies') ~ " where dossier_sk in (select dossier_sk from ii06a_changed))") }};
     drop table ii06a_changed;
     drop table ii06a_since;
 {%- endif -%}

@@ -58,25 +58,25 @@
 {%- endmacro %}
 
 {#
-  The landed dossiers of both one-stop systems (dossier_id, _extracted_at). In an incremental run of the
-  calling model: only those whose dossier record, or a row of one of `changed_in` (relations with
-  dossier_id and _extracted_at: trails, supplements, letters, ratings), was extracted after the newest
+  The landed dossiers of both one-stop systems (dossier_sk, dossier_id, _extracted_at). In an incremental run
+  of the calling model: only those whose dossier record, or a row of one of `changed_in` (relations with
+  dossier_sk and _extracted_at: trails, supplements, letters, ratings), was extracted after the newest
   row the model holds (`held` names its watermark column). A row for a dossier not landed yet waits.
 #}
 {% macro landed_dossiers(changed_in=[], held='_extracted_at') -%}
-    select dossier_id, _extracted_at from (
-        select dossier_id, _extracted_at from {{ ref('stg_district_one_stop__dossiers') }}
+    select dossier_sk, dossier_id, _extracted_at from (
+        select dossier_sk, dossier_id, _extracted_at from {{ ref('stg_district_one_stop__dossiers') }}
         union all
-        select dossier_id, _extracted_at from {{ ref('stg_ward_one_stop__dossiers') }}
+        select dossier_sk, dossier_id, _extracted_at from {{ ref('stg_ward_one_stop__dossiers') }}
     ) as landed
     {%- if is_incremental() %}
     where {{ extracted_after_held(held=held) }}
     {%- if changed_in %}
         {#- one lookup of the landed keys in the (small) union of changed rows, not one per relation: each
-            lookup is a pass over every landed dossier_id #}
-        or dossier_id in (
+            lookup is a pass over every landed dossier_sk #}
+        or dossier_sk in (
         {%- for relation in changed_in %}
-            {% if not loop.first %}union all {% endif %}select dossier_id from {{ relation }} where {{ extracted_after_held(held=held) }}
+            {% if not loop.first %}union all {% endif %}select dossier_sk from {{ relation }} where {{ extracted_after_held(held=held) }}
         {%- endfor %})
     {%- endif %}
     {%- endif %}

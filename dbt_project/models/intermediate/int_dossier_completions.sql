@@ -6,17 +6,17 @@
   Incremental: the dossiers whose record or trail was extracted after the newest row held are re-written
   (one row per dossier, so a trail that lost its completion state replaces the old row too).
 */
-{{ config(materialized='incremental', unique_key='dossier_id', incremental_strategy='delete+insert',
+{{ config(materialized='incremental', unique_key='dossier_sk', incremental_strategy='delete+insert',
           on_schema_change='fail', meta={'watermark': '_extracted_at'}) }}
 with
 
 district_steps as (
-    select dossier_id, status_code, occurred_at, _extracted_at
+    select dossier_sk, status_code, occurred_at, _extracted_at
     from {{ ref('stg_district_one_stop__processing_steps') }}
 ),
 
 ward_events as (
-    select dossier_id, status_code, occurred_at, _extracted_at from {{ ref('stg_ward_one_stop__dossier_events') }}
+    select dossier_sk, status_code, occurred_at, _extracted_at from {{ ref('stg_ward_one_stop__dossier_events') }}
 ),
 
 dossiers as (
@@ -26,20 +26,21 @@ dossiers as (
 
 trail as (
     select * from district_steps
-    {%- if is_incremental() %} where dossier_id in (select dossier_id from dossiers){% endif %}
+    {%- if is_incremental() %} where dossier_sk in (select dossier_sk from dossiers){% endif %}
     union all
     select * from ward_events
-    {%- if is_incremental() %} where dossier_id in (select dossier_id from dossiers){% endif %}
+    {%- if is_incremental() %} where dossier_sk in (select dossier_sk from dossiers){% endif %}
 ),
 
 completions as (
     select
+        d.dossier_sk,
         d.dossier_id,
         min(t.occurred_at) filter (where t.status_code in (7, 8, 9, 10)) as first_completion_at,
         greatest(d._extracted_at, max(t._extracted_at)) as _extracted_at
     from dossiers as d
-    left join trail as t on d.dossier_id = t.dossier_id
-    group by d.dossier_id, d._extracted_at
+    left join trail as t on d.dossier_sk = t.dossier_sk
+    group by d.dossier_sk, d.dossier_id, d._extracted_at
 )
 
 select * from completions

@@ -25,7 +25,7 @@
   (the only columns that depend on that date), are re-written; a full refresh gives the same rows. A change of the calendar (dim_date) or of a procedure's duration
   re-times dossiers whose records did not change: run --full-refresh after one.
 */
-{{ config(materialized='incremental', unique_key='dossier_id', incremental_strategy='delete+insert',
+{{ config(materialized='incremental', unique_key='dossier_sk', incremental_strategy='delete+insert',
           on_schema_change='fail', meta={'watermark': '_extracted_at'}) }}
 {%- set as_of = "'" ~ as_of_date() ~ "'::date" %}
 -- depends_on (read by incremental runs only): {{ ref('stg_ward_one_stop__ratings') }},
@@ -41,7 +41,7 @@ changed as (
     union all
     -- still open, and judged otherwise at this as-of date than in the row held (a due date passed since):
     -- on_time_status and on_time_status_766 are the only columns that depend on the as-of date
-    select dossier_id, _extracted_at from {{ this }}
+    select dossier_sk, dossier_id, _extracted_at from {{ this }}
     where finished_at is null
         and (on_time_status is distinct from {{ open_status_at(as_of) }}
              or on_time_status_766 is distinct from {{ open_status_at(as_of, rule='766') }})
@@ -52,7 +52,7 @@ changed as (
 -- reaches the staging scans)
 dossiers as (
     {%- if is_incremental() %}
-    {{ unified_dossiers(only='select dossier_id from changed') }}
+    {{ unified_dossiers(only='select dossier_sk from changed') }}
     {%- else %}
     select * from {{ ref('int_dossiers_unified') }}
     {%- endif %}
@@ -64,22 +64,22 @@ procedures as (
 
 completions as (
     select * from {{ ref('int_dossier_completions') }}
-    {%- if is_incremental() %} where dossier_id in (select dossier_id from changed){% endif %}
+    {%- if is_incremental() %} where dossier_sk in (select dossier_sk from changed){% endif %}
 ),
 
 supplements as (
     {%- if is_incremental() %}
-    {{ dossier_supplements(only='select dossier_id from changed') }}
+    {{ dossier_supplements(only='select dossier_sk from changed') }}
     {%- else %}
     select * from {{ ref('int_dossier_supplements') }}
     {%- endif %}
 ),
 
 apologies as (
-    select dossier_id, count(*) as apology_count, max(_extracted_at) as _extracted_at
+    select dossier_sk, count(*) as apology_count, max(_extracted_at) as _extracted_at
     from {{ ref('int_dossier_apologies') }}
-    {%- if is_incremental() %} where dossier_id in (select dossier_id from changed){% endif %}
-    group by dossier_id
+    {%- if is_incremental() %} where dossier_sk in (select dossier_sk from changed){% endif %}
+    group by dossier_sk
 ),
 
 calendar as (
@@ -107,10 +107,10 @@ ended as (
         s.second_supplement_requested_at,
         coalesce(a.apology_count, 0) as apology_count
     from dossiers as d
-    left join completions as c on d.dossier_id = c.dossier_id
+    left join completions as c on d.dossier_sk = c.dossier_sk
     left join procedures as p on d.procedure_code = p.procedure_code
-    left join supplements as s on d.dossier_id = s.dossier_id
-    left join apologies as a on d.dossier_id = a.dossier_id
+    left join supplements as s on d.dossier_sk = s.dossier_sk
+    left join apologies as a on d.dossier_sk = a.dossier_sk
 ),
 
 -- working-day ordinals: effective receipt day + statutory duration (+ waits)

@@ -1,8 +1,8 @@
 -- One row per dossier of both one-stop systems, with its timeliness judged by int_dossier_sla.
--- Incremental: a run re-writes (delete+insert by dossier_id) the dossiers int_dossier_sla re-wrote: from
+-- Incremental: a run re-writes (delete+insert by dossier_sk) the dossiers int_dossier_sla re-wrote: from
 -- records extracted after the newest one this table holds (source_extracted_at), or still open and judged
 -- otherwise at this as-of date than in the row held; a full refresh gives the same rows.
-{{ config(materialized='incremental', unique_key='dossier_id', incremental_strategy='delete+insert',
+{{ config(materialized='incremental', unique_key='dossier_sk', incremental_strategy='delete+insert',
           on_schema_change='fail', meta={'watermark': 'source_extracted_at'}) }}
 with
 
@@ -10,10 +10,10 @@ sla as (
     select * from {{ ref('int_dossier_sla') }}
     {% if is_incremental() %}
     where {{ extracted_after_held(held='source_extracted_at') }}
-       or dossier_id in (
-           select s.dossier_id
+       or dossier_sk in (
+           select s.dossier_sk
            from {{ ref('int_dossier_sla') }} as s
-           inner join {{ this }} as held on s.dossier_id = held.dossier_id
+           inner join {{ this }} as held on s.dossier_sk = held.dossier_sk
            where s.finished_at is null
                and (s.on_time_status is distinct from held.on_time_status
                     or s.on_time_status_766 is distinct from held.on_time_status_766))
@@ -22,7 +22,7 @@ sla as (
 
 final as (
     select
-        dossier_id, source_system, handling_level, unit_code, parent_unit_code, procedure_code, channel,
+        dossier_sk, dossier_id, source_system, handling_level, unit_code, parent_unit_code, procedure_code, channel,
         online_level, status_code, outcome, submitted_at, received_at, due_at, due_at_source, due_date_disagrees,
         finished_at, finished_at_source, end_from_trail, returned_at,
         supplement_request_count, supplement_wait_working_days, awaiting_supplement, on_time_status,

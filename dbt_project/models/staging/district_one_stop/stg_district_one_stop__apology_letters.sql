@@ -1,7 +1,7 @@
 -- Apology letters (phiếu xin lỗi) of the kept dossier version.
-{{ config(materialized='incremental', unique_key='dossier_id', incremental_strategy='delete+insert',
+{{ config(materialized='incremental', unique_key='dossier_sk', incremental_strategy='delete+insert',
           on_schema_change='fail', meta={'watermark': '_extracted_at'},
-          pre_hook="{{ replace_children(ref('stg_district_one_stop__dossiers'), 'dossier_id') }}") }}
+          pre_hook="{{ replace_children(ref('stg_district_one_stop__dossiers'), 'dossier_sk') }}") }}
 with
 
 kept as (
@@ -15,6 +15,7 @@ latest as (
 renamed as (
     select
         l."MaHoSo" as dossier_id,
+        {{ dossier_sk('l."MaHoSo"') }} as dossier_sk,
         l._ordinal as letter_seq,
         l."LyDo" as reason,
         {{ vn_compact_ts('l."NgayXinLoi"') }} as issued_at,

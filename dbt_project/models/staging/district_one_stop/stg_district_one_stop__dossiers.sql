@@ -1,5 +1,5 @@
 -- District one-stop dossiers: latest version of each dossier, renamed, typed and decoded.
-{{ config(materialized='incremental', unique_key='dossier_id', incremental_strategy='delete+insert',
+{{ config(materialized='incremental', unique_key='dossier_sk', incremental_strategy='delete+insert',
           on_schema_change='fail', meta={'watermark': '_extracted_at'}) }}
 with
 
@@ -11,6 +11,7 @@ renamed as (
     select
         -- ids
         "MaHoSo" as dossier_id,
+        {{ dossier_sk('"MaHoSo"') }} as dossier_sk,
         "MaDonVi" as vendor_unit_code,
         "MaTTHC" as procedure_code,
         "TenTTHC" as procedure_name,
@@ -54,4 +55,4 @@ renamed as (
 )
 
 select * from renamed
-{{ unless_held('renamed', 'dossier_id') }}
+{{ unless_held('renamed', 'dossier_sk') }}

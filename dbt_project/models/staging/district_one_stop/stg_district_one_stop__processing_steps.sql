@@ -1,7 +1,7 @@
 -- Processing steps (QuaTrinhXuLy) of the kept dossier version.
-{{ config(materialized='incremental', unique_key='dossier_id', incremental_strategy='delete+insert',
+{{ config(materialized='incremental', unique_key='dossier_sk', incremental_strategy='delete+insert',
           on_schema_change='fail', meta={'watermark': '_extracted_at'},
-          pre_hook="{{ replace_children(ref('stg_district_one_stop__dossiers'), 'dossier_id') }}") }}
+          pre_hook="{{ replace_children(ref('stg_district_one_stop__dossiers'), 'dossier_sk') }}") }}
 with
 
 kept as (
@@ -15,6 +15,7 @@ latest as (
 renamed as (
     select
         s."MaHoSo" as dossier_id,
+        {{ dossier_sk('s."MaHoSo"') }} as dossier_sk,
         s._ordinal as step_seq,
         s."TrangThai" as status_code,
         s."NoiDungXuLy" as description,

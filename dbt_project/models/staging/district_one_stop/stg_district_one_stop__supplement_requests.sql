@@ -1,7 +1,7 @@
 -- Supplement requests of the kept dossier version only (a later version replaces the list).
-{{ config(materialized='incremental', unique_key='dossier_id', incremental_strategy='delete+insert',
+{{ config(materialized='incremental', unique_key='dossier_sk', incremental_strategy='delete+insert',
           on_schema_change='fail', meta={'watermark': '_extracted_at'},
-          pre_hook="{{ replace_children(ref('stg_district_one_stop__dossiers'), 'dossier_id') }}") }}
+          pre_hook="{{ replace_children(ref('stg_district_one_stop__dossiers'), 'dossier_sk') }}") }}
 with
 
 kept as (
@@ -15,6 +15,7 @@ latest as (
 renamed as (
     select
         r."MaHoSo" as dossier_id,
+        {{ dossier_sk('r."MaHoSo"') }} as dossier_sk,
         r._ordinal as request_seq,
         r."NoiDungBoSung" as request_content,
         {{ vn_compact_ts('r."NgayYeuCauBoSung"') }} as requested_at,

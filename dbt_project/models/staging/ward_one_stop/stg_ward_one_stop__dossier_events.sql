@@ -15,6 +15,7 @@ renamed as (
     select
         event_id,
         dossier_id,
+        {{ dossier_sk() }} as dossier_sk,
         status as status_raw,
         codes.status_code,
         note as description,

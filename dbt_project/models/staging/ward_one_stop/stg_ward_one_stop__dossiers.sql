@@ -1,5 +1,5 @@
 -- Ward/commune one-stop dossiers: latest version, renamed, typed; string enums kept and coded.
-{{ config(materialized='incremental', unique_key='dossier_id', incremental_strategy='delete+insert',
+{{ config(materialized='incremental', unique_key='dossier_sk', incremental_strategy='delete+insert',
           on_schema_change='fail', meta={'watermark': '_extracted_at'}) }}
 with
 
@@ -15,6 +15,7 @@ renamed as (
     select
         -- ids
         id as dossier_id,
+        {{ dossier_sk('id') }} as dossier_sk,
         unit_code,
         procedure_code,
         field_code,
@@ -53,4 +54,4 @@ renamed as (
 )
 
 select * from renamed
-{{ unless_held('renamed', 'dossier_id') }}
+{{ unless_held('renamed', 'dossier_sk') }}

@@ -11,6 +11,7 @@ renamed as (
     select
         rating_id,
         dossier_id,
+        {{ dossier_sk() }} as dossier_sk,
         satisfaction,
         case satisfaction when 'very_satisfied' then 1 when 'satisfied' then 2 when 'neutral' then 3
             when 'dissatisfied' then 4 end as rating_level,

@@ -1,7 +1,7 @@
 -- Supplement requests of the kept ward dossier version.
-{{ config(materialized='incremental', unique_key='dossier_id', incremental_strategy='delete+insert',
+{{ config(materialized='incremental', unique_key='dossier_sk', incremental_strategy='delete+insert',
           on_schema_change='fail', meta={'watermark': '_extracted_at'},
-          pre_hook="{{ replace_children(ref('stg_ward_one_stop__dossiers'), 'dossier_id') }}") }}
+          pre_hook="{{ replace_children(ref('stg_ward_one_stop__dossiers'), 'dossier_sk') }}") }}
 with
 
 kept as (
@@ -15,6 +15,7 @@ latest as (
 renamed as (
     select
         r.dossier_id,
+        {{ dossier_sk('r.dossier_id') }} as dossier_sk,
         r._ordinal as request_seq,
         r.reason as request_content,
         {{ vn_iso_ts('r.requested_at') }} as requested_at,
