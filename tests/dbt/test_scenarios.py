@@ -50,6 +50,23 @@ def test_every_dbt_test_and_unit_test_ran_and_passed(built):
     assert any("ii06a_identity" in r["unique_id"] for r in result.results)
 
 
+def test_the_dossier_key_is_the_md5_of_its_code(built):
+    """dossier_sk (macro dossier_sk) is fixed by MD5 (RFC 1321), not by the DuckDB version: the keys held in
+    incremental tables stay valid across upgrades. DuckDB's md5_number_lower is bytes 8-15 of the digest,
+    little-endian; a DuckDB that computed it otherwise would fail here, before any held row is matched."""
+    import hashlib
+
+    import duckdb
+
+    _, result = built
+    with duckdb.connect(str(result.candidate), read_only=True) as con:
+        keys = con.execute("select dossier_id, dossier_sk from marts.fct_dossier union "
+                           "select dossier_id, dossier_sk from marts.fct_dossier_event").fetchall()
+    assert keys
+    wrong = [(code, key) for code, key in keys
+             if key != int.from_bytes(hashlib.md5(code.encode()).digest()[8:], "little")]
+    assert wrong == []
+
 def test_docs_generate_lists_every_public_mart(built, tmp_path):
     import json
 
