@@ -85,7 +85,7 @@ def test_cosmos_mode_has_a_task_per_model_and_no_per_model_assets(dagbag, monkey
     assert {t.pool for t in warehouse.tasks} == {"duckdb_writer"}
     dbt_tasks = {t.task_id for t in warehouse.tasks} - {"prepare", "audit", "publish"}
     multi_parent_tests = {t for t in dbt_tasks if t.endswith("_test")}  # run once all their models are built
-    assert "dbt.relationships_fct_dossier_event_dossier_id__dossier_id__ref_fct_dossier__test" in multi_parent_tests
+    assert "dbt.relationships_fct_dossier_event_dossier_sk__dossier_sk__ref_fct_dossier__test" in multi_parent_tests
     manifest = json.loads((REPO_ROOT / "dbt_project/target/manifest.json").read_text())
     nodes = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] in ("model", "seed")}
     model_files = {p.stem for p in (REPO_ROOT / "dbt_project/models").rglob("*") if p.suffix in (".sql", ".py")}
