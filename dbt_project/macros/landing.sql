@@ -160,3 +160,30 @@
 {% macro vn_iso_ts(column) -%}
     (try_cast({{ column }} as timestamptz) at time zone 'Asia/Ho_Chi_Minh')
 {%- endmacro %}
+
+{#
+  Before an incremental build: every table an incremental model replaces rows of by key (config unique_key)
+  must hold that key, else stop with an error naming the table and saying what to do. A warehouse built by
+  an earlier version of the models lacks a key added since (dossier_sk, macros/keys.sql), and the model's
+  SQL would otherwise fail on the held table with a binder error that names neither. One query of the
+  catalog for every model.
+#}
+{% macro assert_held_keys() -%}
+    {%- if execute and not flags.FULL_REFRESH -%}
+        {%- set held = {} -%}
+        {%- for row in run_query("select table_catalog, table_schema, table_name, column_name from information_schema.columns") -%}
+            {%- do held.setdefault((row[0] ~ '.' ~ row[1] ~ '.' ~ row[2]) | lower, []).append(row[3] | lower) -%}
+        {%- endfor -%}
+        {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.unique_id in selected_resources
+                and node.config.materialized == 'incremental' and node.config.unique_key -%}
+            {%- set table = (node.database ~ '.' ~ node.schema ~ '.' ~ (node.alias or node.name)) | lower -%}
+            {%- set keys = [node.config.unique_key] if node.config.unique_key is string else node.config.unique_key -%}
+            {%- for key in keys if table in held and key | lower not in held[table] -%}
+                {{ exceptions.raise_compiler_error(table ~ " holds no column " ~ key ~ ", the key " ~ node.name
+                    ~ " replaces its rows by: the warehouse was built by an earlier version of the models. Run a"
+                    ~ " full refresh once (the cchc_warehouse DAG with full_refresh=true, or dbt build --full-refresh)") }}
+            {%- endfor -%}
+        {%- endfor -%}
+    {%- endif -%}
+    select 1
+{%- endmacro %}

@@ -121,6 +121,30 @@ def test_a_day_with_nothing_landed_judges_open_dossiers_again(builds):
     assert 0 < rejudged < open_before  # some due dates passed between the two days, not every open dossier's
 
 
+def test_a_warehouse_built_before_a_key_was_added_stops_with_what_to_do(builds):
+    """An incremental build over tables without the key their model replaces rows by (as a warehouse built
+    before dossier_sk) stops before any model runs, naming the table and the full refresh it needs."""
+    from warehouse.build import BuildFailed
+
+    tmp_path, _, incremental, _ = builds
+    old = tmp_path / "old.duckdb"
+    shutil.copyfile(incremental.candidate, old)
+    shutil.copyfile(work_path(incremental.candidate), work_path(old))
+    con = duckdb.connect(str(work_path(old)))
+    con.execute("alter table staging.stg_ward_one_stop__dossiers drop column dossier_sk")
+    con.close()
+    settings = replace(Settings(), data_dir=tmp_path, pii_key="k")
+    with pytest.raises(BuildFailed) as failed:
+        build_candidate(settings, full_refresh=False, as_of_date=LATEST, candidate=old)
+    message = " ".join(str(failed.value).split())
+    assert "work.staging.stg_ward_one_stop__dossiers holds no column dossier_sk" in message
+    assert "full refresh" in message
+    newest = "select max(source_extracted_at), count(*) from marts.fct_dossier"
+    with duckdb.connect(str(incremental.candidate), read_only=True) as con:
+        before = con.execute(newest).fetchall()
+    with duckdb.connect(str(old), read_only=True) as con:  # nothing was written
+        assert con.execute(newest).fetchall() == before
+
 def counted_mode(settings: Settings) -> str:
     """How the last build's int_ii06a_counts counted (full, recount or delta: macro ii06a_counts)."""
     compiled = (settings.data_dir / "warehouse" / "dbt_target" / "compiled" / "cchc_warehouse" / "models"
