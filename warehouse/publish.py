@@ -14,9 +14,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+import duckdb
 
 from cchc.landing_layout import MANIFEST, list_batches
 from cchc.settings import Settings
@@ -111,7 +114,11 @@ def publish(settings: Settings, candidate: Path, gated: GatedAudit, *, dbt_summa
     report = Path(shutil.copy(gated.report, release / "quality_report.html"))
     target = release / "cchc.duckdb"
     copied = release_file.copyable(candidate, PUBLIC_SCHEMA)
-    con = _copy_marts(candidate, target) if copied else _insert_marts(candidate, target)
+    written = None
+    if copied:
+        con, written = _copy_marts_and_export(candidate, target, release)
+    else:
+        con = _insert_marts(candidate, target)
     try:
         tables = [t for (t,) in con.execute(
             "select table_name from information_schema.tables where table_catalog = ? and table_schema = ? "
@@ -131,7 +138,7 @@ def publish(settings: Settings, candidate: Path, gated: GatedAudit, *, dbt_summa
         con.execute(f"create table {PUBLIC_SCHEMA}.release_manifest as select ? as release_id, ? as manifest",
                     [release_id, json.dumps(manifest, ensure_ascii=False)])
         release_file.describe_release_tables(con, PUBLIC_SCHEMA)
-        manifest["exports"] = exports.export_release(release, con)
+        manifest["exports"] = written if written is not None else exports.export_release(release, con)
         con.execute("checkpoint")
     finally:
         con.close()
@@ -147,10 +154,20 @@ def publish(settings: Settings, candidate: Path, gated: GatedAudit, *, dbt_summa
     return release_id
 
 
-def _copy_marts(candidate: Path, target: Path):
-    """The candidate's marts file, byte for byte (its tables and dbt's comments as audited)."""
-    shutil.copyfile(candidate, target)  # a copy, never a link: the candidate is rebuilt in place
-    return release_file.open_copy(target)
+def _copy_marts_and_export(candidate: Path, target: Path, release: Path):
+    """The candidate's marts file, byte for byte (its tables and dbt's comments as audited), and the release's
+    exports written meanwhile from the candidate itself: the copy is the disk's work and the exports
+    Python's (at 10M, 2.6 s copying and 5.0 s of exports one after the other). Their figures are the
+    release's: the bytes are the same."""
+    with ThreadPoolExecutor(1, thread_name_prefix="copy-marts") as pool:
+        copying = pool.submit(shutil.copyfile, candidate, target)  # a copy, never a link: rebuilt in place
+        source = duckdb.connect(str(candidate), read_only=True)
+        try:
+            written = exports.export_release(release, source)
+        finally:
+            source.close()
+        copying.result()
+    return release_file.open_copy(target), written
 
 
 def _insert_marts(candidate: Path, target: Path):

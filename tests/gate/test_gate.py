@@ -166,3 +166,18 @@ def test_a_marts_only_candidate_in_the_release_format_is_published_as_a_byte_cop
     finally:
         published.close()
         source.close()
+    # the exports were written from the candidate while its bytes were copied: they are the release's own
+    from warehouse import exports
+
+    again = settings.data_dir / "exports-from-the-release"
+    again.mkdir()
+    con = release_file.open_copy(settings.data_dir / "releases" / release / "cchc.duckdb")
+    try:
+        written = exports.export_release(again, con)
+    finally:
+        con.close()
+    assert written == manifest["exports"] and any(name.startswith("ii06a/") for name in written)
+    for name in written:
+        if name.endswith((".csv", ".parquet")):
+            assert (again / "exports" / name).read_bytes() == \
+                (settings.data_dir / "releases" / release / "exports" / name).read_bytes(), name
