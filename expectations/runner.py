@@ -119,7 +119,8 @@ def _validate_reader(context, suite: Suite, reader, *, empty_too: bool = True) -
 @dataclass
 class Started:
     """A suite's query already run by DuckDB, its rows waiting to stream (or the error it raised), on a
-    cursor of its own: several can wait at once, each holding one chunk at most (`start_queries`)."""
+    cursor of its own, so several can wait at once (`start_queries`). Only suites without a `delta` start
+    so: aggregates, whose few rows are what waits."""
 
     cursor: duckdb.DuckDBPyConnection
     reader: object = None  # a pyarrow RecordBatchReader
