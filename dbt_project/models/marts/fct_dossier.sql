@@ -6,18 +6,35 @@
           on_schema_change='fail', meta={'watermark': 'source_extracted_at'}) }}
 with
 
-sla as (
+{%- if is_incremental() %}
+-- two selects, not one filter with `or`: the rows extracted after the newest held are the last ones
+-- int_dossier_sla appended (delete+insert), which its zone maps find without reading the older row
+-- groups; an `or` made DuckDB read every column of every row (at 10M: 1.7 s of CPU of the 2.8 s select)
+extracted as (
     select * from {{ ref('int_dossier_sla') }}
-    {% if is_incremental() %}
     where {{ extracted_after_held(held='source_extracted_at') }}
-       or dossier_sk in (
-           select s.dossier_sk
-           from {{ ref('int_dossier_sla') }} as s
-           inner join {{ this }} as held on s.dossier_sk = held.dossier_sk
-           where s.finished_at is null
-               and (s.on_time_status is distinct from held.on_time_status
-                    or s.on_time_status_766 is distinct from held.on_time_status_766))
-    {% endif %}
+),
+
+rejudged as (
+    select s.dossier_sk
+    from {{ ref('int_dossier_sla') }} as s
+    inner join {{ this }} as held on s.dossier_sk = held.dossier_sk
+    where s.finished_at is null
+        and (s.on_time_status is distinct from held.on_time_status
+             or s.on_time_status_766 is distinct from held.on_time_status_766)
+),
+{%- endif %}
+
+sla as (
+    {%- if is_incremental() %}
+    select * from extracted
+    union all
+    select * from {{ ref('int_dossier_sla') }}
+    where ({{ extracted_after_held(held='source_extracted_at') }}) is not true
+        and dossier_sk in (select dossier_sk from rejudged)
+    {%- else %}
+    select * from {{ ref('int_dossier_sla') }}
+    {%- endif %}
 ),
 
 final as (
