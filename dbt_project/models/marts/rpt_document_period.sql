@@ -13,8 +13,12 @@ certificates as (select * from {{ ref('dim_certificate') }}),
 
 periods as (select * from {{ ref('int_report_periods') }}),
 
-document_figures as (
-    select d.unit_code, d.parent_unit_code, p.period_type, p.period_start, p.period_end,
+-- months first, as macro ii06a_counts: every standard period starts on the first day of a month and ends
+-- on the last day of one (int_report_periods), so a document counts in the periods that hold its month.
+-- Documents are counted once per (unit, month) and each period adds up its months: the same figures as
+-- joining every document to every period, over far fewer rows.
+outgoing_months as (
+    select unit_code, parent_unit_code, date_trunc('month', issued_date)::date as issued_month,
         count(*) as outgoing_total,
         count(*) filter (where is_electronic) as outgoing_electronic,
         count(*) filter (where not is_electronic) as outgoing_paper,
@@ -23,21 +27,47 @@ document_figures as (
         count(*) filter (where is_electronic and has_organisation_signature) as signed_organisation,
         count(*) filter (where is_electronic and is_fully_signed) as signed_personal_and_organisation,
         count(*) filter (where is_electronic and signed_by_unit_head) as signed_by_unit_head,
-        sum(valid_signature_count)::bigint as signatures_valid,
-        sum(invalid_signature_count)::bigint as signatures_invalid,
+        sum(valid_signature_count) as signatures_valid,
+        sum(invalid_signature_count) as signatures_invalid,
         count(*) filter (where legally_complete) as legally_valid_electronic
-    from documents as d
-    inner join periods as p on d.issued_date between p.period_start and p.period_end
+    from documents
+    where issued_date is not null
+    group by all
+),
+
+document_figures as (
+    select m.unit_code, m.parent_unit_code, p.period_type, p.period_start, p.period_end,
+        sum(m.outgoing_total)::bigint as outgoing_total,
+        sum(m.outgoing_electronic)::bigint as outgoing_electronic,
+        sum(m.outgoing_paper)::bigint as outgoing_paper,
+        sum(m.exchanged_via_axis)::bigint as exchanged_via_axis,
+        sum(m.signed_personal)::bigint as signed_personal,
+        sum(m.signed_organisation)::bigint as signed_organisation,
+        sum(m.signed_personal_and_organisation)::bigint as signed_personal_and_organisation,
+        sum(m.signed_by_unit_head)::bigint as signed_by_unit_head,
+        sum(m.signatures_valid)::bigint as signatures_valid,
+        sum(m.signatures_invalid)::bigint as signatures_invalid,
+        sum(m.legally_valid_electronic)::bigint as legally_valid_electronic
+    from outgoing_months as m
+    inner join periods as p on m.issued_month between p.period_start and p.period_end
+    group by all
+),
+
+incoming_months as (
+    select unit_code, parent_unit_code, date_trunc('month', issued_date)::date as issued_month,
+        count(*) filter (where is_electronic) as incoming_electronic,
+        count(*) filter (where not is_electronic) as incoming_paper
+    from {{ ref('fct_document') }}
+    where direction = 'incoming' and issued_date is not null
     group by all
 ),
 
 incoming_figures as (
-    select d.unit_code, d.parent_unit_code, p.period_type, p.period_start, p.period_end,
-        count(*) filter (where is_electronic) as incoming_electronic,
-        count(*) filter (where not is_electronic) as incoming_paper
-    from {{ ref('fct_document') }} as d
-    inner join periods as p on d.issued_date between p.period_start and p.period_end
-    where d.direction = 'incoming'
+    select m.unit_code, m.parent_unit_code, p.period_type, p.period_start, p.period_end,
+        sum(m.incoming_electronic)::bigint as incoming_electronic,
+        sum(m.incoming_paper)::bigint as incoming_paper
+    from incoming_months as m
+    inner join periods as p on m.issued_month between p.period_start and p.period_end
     group by all
 ),
 
