@@ -7,21 +7,19 @@
 {%- set grain_columns = ['unit_code', 'parent_unit_code', 'period_type', 'period_start', 'period_end'] %}
 with
 
-documents as (select * from {{ ref('fct_document') }} where direction = 'outgoing'),
-
 certificates as (select * from {{ ref('dim_certificate') }}),
 
 periods as (select * from {{ ref('int_report_periods') }}),
 
 -- months first, as macro ii06a_counts: every standard period starts on the first day of a month and ends
 -- on the last day of one (int_report_periods), so a document counts in the periods that hold its month.
--- Documents are counted once per (unit, month) and each period adds up its months: the same figures as
--- joining every document to every period, over far fewer rows.
-outgoing_months as (
-    select unit_code, parent_unit_code, date_trunc('month', issued_date)::date as issued_month,
-        count(*) as outgoing_total,
-        count(*) filter (where is_electronic) as outgoing_electronic,
-        count(*) filter (where not is_electronic) as outgoing_paper,
+-- Documents are counted once per (unit, direction, month) and each period adds up its months: the same
+-- figures as joining every document to every period, over far fewer rows.
+document_months as (
+    select unit_code, parent_unit_code, direction, date_trunc('month', issued_date)::date as issued_month,
+        count(*) as total,
+        count(*) filter (where is_electronic) as electronic,
+        count(*) filter (where not is_electronic) as paper,
         count(*) filter (where sent_via_axis) as exchanged_via_axis,
         count(*) filter (where is_electronic and has_personal_signature) as signed_personal,
         count(*) filter (where is_electronic and has_organisation_signature) as signed_organisation,
@@ -30,45 +28,36 @@ outgoing_months as (
         sum(valid_signature_count) as signatures_valid,
         sum(invalid_signature_count) as signatures_invalid,
         count(*) filter (where legally_complete) as legally_valid_electronic
-    from documents
+    from {{ ref('fct_document') }}
     where issued_date is not null
     group by all
 ),
 
+{%- set month_figures = ['total', 'electronic', 'paper', 'exchanged_via_axis', 'signed_personal',
+                         'signed_organisation', 'signed_personal_and_organisation', 'signed_by_unit_head',
+                         'signatures_valid', 'signatures_invalid', 'legally_valid_electronic'] %}
+
 document_figures as (
-    select m.unit_code, m.parent_unit_code, p.period_type, p.period_start, p.period_end,
-        sum(m.outgoing_total)::bigint as outgoing_total,
-        sum(m.outgoing_electronic)::bigint as outgoing_electronic,
-        sum(m.outgoing_paper)::bigint as outgoing_paper,
-        sum(m.exchanged_via_axis)::bigint as exchanged_via_axis,
-        sum(m.signed_personal)::bigint as signed_personal,
-        sum(m.signed_organisation)::bigint as signed_organisation,
-        sum(m.signed_personal_and_organisation)::bigint as signed_personal_and_organisation,
-        sum(m.signed_by_unit_head)::bigint as signed_by_unit_head,
-        sum(m.signatures_valid)::bigint as signatures_valid,
-        sum(m.signatures_invalid)::bigint as signatures_invalid,
-        sum(m.legally_valid_electronic)::bigint as legally_valid_electronic
-    from outgoing_months as m
+    select m.unit_code, m.parent_unit_code, m.direction, p.period_type, p.period_start, p.period_end,
+        {% for figure in month_figures %}sum(m.{{ figure }})::bigint as {{ figure }}{{ ',' if not loop.last }}
+        {% endfor %}
+    from document_months as m
     inner join periods as p on m.issued_month between p.period_start and p.period_end
     group by all
 ),
 
-incoming_months as (
-    select unit_code, parent_unit_code, date_trunc('month', issued_date)::date as issued_month,
-        count(*) filter (where is_electronic) as incoming_electronic,
-        count(*) filter (where not is_electronic) as incoming_paper
-    from {{ ref('fct_document') }}
-    where direction = 'incoming' and issued_date is not null
-    group by all
+outgoing_figures as (
+    select unit_code, parent_unit_code, period_type, period_start, period_end,
+        total as outgoing_total, electronic as outgoing_electronic, paper as outgoing_paper,
+        exchanged_via_axis, signed_personal, signed_organisation, signed_personal_and_organisation,
+        signed_by_unit_head, signatures_valid, signatures_invalid, legally_valid_electronic
+    from document_figures where direction = 'outgoing'
 ),
 
 incoming_figures as (
-    select m.unit_code, m.parent_unit_code, p.period_type, p.period_start, p.period_end,
-        sum(m.incoming_electronic)::bigint as incoming_electronic,
-        sum(m.incoming_paper)::bigint as incoming_paper
-    from incoming_months as m
-    inner join periods as p on m.issued_month between p.period_start and p.period_end
-    group by all
+    select unit_code, parent_unit_code, period_type, period_start, period_end,
+        electronic as incoming_electronic, paper as incoming_paper
+    from document_figures where direction = 'incoming'
 ),
 
 issued as (
@@ -89,7 +78,7 @@ revoked as (
 ),
 
 grain as (
-    select unit_code, parent_unit_code, period_type, period_start, period_end from document_figures
+    select unit_code, parent_unit_code, period_type, period_start, period_end from outgoing_figures
     union select unit_code, parent_unit_code, period_type, period_start, period_end from incoming_figures
     union select unit_code, parent_unit_code, period_type, period_start, period_end from issued
     union select unit_code, parent_unit_code, period_type, period_start, period_end from revoked
@@ -119,7 +108,7 @@ final as (
         coalesce(i.certificates_issued_organisation, 0) as certificates_issued_organisation,
         coalesce(r.certificates_revoked, 0) as certificates_revoked
     from grain as g
-    left join document_figures as d on {{ _same_grain('g', 'd', grain_columns) }}
+    left join outgoing_figures as d on {{ _same_grain('g', 'd', grain_columns) }}
     left join incoming_figures as n on {{ _same_grain('g', 'n', grain_columns) }}
     left join issued as i on {{ _same_grain('g', 'i', grain_columns) }}
     left join revoked as r on {{ _same_grain('g', 'r', grain_columns) }}
